@@ -1,0 +1,56 @@
+"""Bilingual community-resource chatbot: one engine, one blueprint per channel."""
+
+import os
+import secrets
+
+from flask import Flask
+
+from .config import DEFAULTS
+
+
+def _instance_secret(app: Flask, name: str) -> str:
+    """A per-installation secret kept in the instance folder, made on first start.
+
+    Production sets BOT_SECRET_KEY instead (see README); this keeps `make run` a
+    one-command start without shipping a shared default key.
+    """
+    path = os.path.join(app.instance_path, name)
+    try:
+        with open(path, encoding="ascii") as f:
+            value = f.read().strip()
+        if value:
+            return value
+    except FileNotFoundError:
+        pass
+    value = secrets.token_urlsafe(48)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another process made it first: use theirs
+        return _instance_secret(app, name)
+    with os.fdopen(fd, "w", encoding="ascii") as f:
+        f.write(value)
+    return value
+
+
+def create_app(test_config=None) -> Flask:
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.from_mapping(DEFAULTS)
+    app.config.from_prefixed_env("BOT")
+    if test_config is not None:
+        app.config.update(test_config)
+    os.makedirs(app.instance_path, exist_ok=True)
+    if not app.config.get("DATABASE"):
+        app.config["DATABASE"] = os.path.join(app.instance_path, "bot.sqlite3")
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _instance_secret(app, "secret_key")
+
+    from . import chat, cli, db, errors, health, i18n, services
+
+    db.init_app(app)
+    i18n.init_app(app)
+    errors.init_app(app)
+    cli.init_app(app)
+    services.build(app)
+    app.register_blueprint(health.bp)
+    app.register_blueprint(chat.bp)
+    return app

@@ -1,0 +1,221 @@
+"""One conversation turn, whatever the channel: message and state in, reply and state out.
+
+The chat API, the SMS webhook and the web widget all call `Engine.respond`, so a
+resident gets the same answer, the same sources and the same numbers everywhere.
+Channels only shape the reply (JSON, SMS segments) and keep the state.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+
+from flask_babel import force_locale
+from flask_babel import gettext as _
+
+from .knowledge import Knowledge
+from .language import LanguageDetector
+from .matcher import Matcher
+from .sessions import State
+from .text import keyword, tokens
+
+Listings = Callable[[list[str], str, int], list[dict]]
+
+_NEGATIONS = {"no", "not", "dont", "don", "nope", "cant", "never", "nunca"}
+
+
+@dataclass
+class Reply:
+    intent: str
+    confidence: float
+    language: str
+    answer: str
+    text: str
+    attributions: list[str] = field(default_factory=list)
+    sources: list[dict] = field(default_factory=list)
+    resources: list[dict] = field(default_factory=list)
+    quick_replies: list[dict] = field(default_factory=list)
+    menu: list[str] = field(default_factory=list)
+    closest: tuple[str, float] = ("out_of_scope", 0.0)
+    forget: bool = False  # the channel must delete what it holds about this resident
+
+
+class Engine:
+    def __init__(self, knowledge: Knowledge, service: dict, listings_per_answer: int = 3):
+        self.knowledge = knowledge
+        self.matcher = Matcher(knowledge)
+        self.detector = LanguageDetector(knowledge)
+        self.service = service
+        self.listings_per_answer = listings_per_answer
+        names = knowledge.lexicon.get("language_names", {})
+        self._language_names = {
+            lang: {t for w in words for t in tokens(w)} for lang, words in names.items()
+        }
+
+    # -- language ------------------------------------------------------------
+
+    def conversation_language(self, message: str, state: State, default: str) -> str:
+        """Keep the conversation's language unless this message is clearly the other one."""
+        found = self.detector.detect(message)
+        if state.lang is None:
+            return found.lang or default
+        if found.clear and found.lang != state.lang:
+            return found.lang
+        return state.lang
+
+    def requested_language(self, message: str, current: str) -> str:
+        """The language a "language" message asks for: "english please", "no hablo inglés"."""
+        words = tokens(message)
+        for i, w in enumerate(words):
+            for lang, names in self._language_names.items():
+                if w in names:
+                    negated = any(x in _NEGATIONS for x in words[max(0, i - 3) : i])
+                    if negated:
+                        return "es" if lang == "en" else "en"
+                    return lang
+        return self.detector.detect(message).lang or current
+
+    # -- the turn ------------------------------------------------------------
+
+    def respond(
+        self, message: str, state: State, listings: Listings, default_lang: str = "en"
+    ) -> tuple[Reply, State]:
+        lang = self.conversation_language(message, state, default_lang)
+        menu = state.menu or self.knowledge.menu
+        picked = keyword(message)
+        if picked.isdigit() and 1 <= int(picked) <= len(menu):
+            intent, confidence, closest = menu[int(picked) - 1], 1.0, (menu[int(picked) - 1], 1.0)
+        else:
+            found = self.matcher.match(message)
+            intent, confidence, closest = found.intent, found.confidence, found.closest
+        if intent == "language":
+            lang = self.requested_language(message, lang)
+        with force_locale(lang):
+            reply = self._build(intent, confidence, lang, listings)
+        reply.closest = closest
+        new_state = replace(state, lang=lang, menu=reply.menu or [])
+        if reply.forget:
+            new_state = State(lang=lang)
+        return reply, new_state
+
+    def _build(self, intent_id: str, confidence: float, lang: str, listings: Listings) -> Reply:
+        intent = self.knowledge.intents[intent_id]
+        reply = Reply(intent=intent_id, confidence=round(confidence, 3), language=lang, answer="",
+                      text="")  # fmt: skip
+        if intent.type in ("content", "safety"):
+            reply.answer = intent.text(lang, "answer").strip()
+            self._attach_sources(reply, intent.sources, lang)
+            reply.resources = listings(intent.categories, lang, self.listings_per_answer)
+            reply.quick_replies = self._after_answer_buttons(lang)
+        else:
+            self._conversation(reply, intent_id, lang)
+        reply.text = self._render(reply, lang)
+        return reply
+
+    def _conversation(self, reply: Reply, intent_id: str, lang: str) -> None:
+        service = self.service["name"][lang]
+        if intent_id == "greeting":
+            reply.answer = _(
+                "Hi! I'm %(service)s. I answer questions about police and immigration in "
+                "%(city)s, with who said it and when, and I share free services you can call.",
+                service=service,
+                city=self.service["city"],
+            )
+            self._with_menu(reply, lang)
+        elif intent_id == "help":
+            reply.answer = _("These are the topics I can help with:")
+            self._with_menu(reply, lang)
+        elif intent_id == "out_of_scope":
+            reply.answer = _(
+                "Sorry, I can't answer that. I can help with these topics. "
+                "If you are in danger, call 911 now."
+            )
+            self._with_menu(reply, lang)
+        elif intent_id == "thanks":
+            reply.answer = _("You're welcome. Take care. Write MENU any time to see the topics.")
+        elif intent_id == "language":
+            reply.answer = _("OK, I'll answer in English. Escriba ESPAÑOL para cambiar.")
+            self._with_menu(reply, lang)
+        elif intent_id == "opt_out":
+            reply.answer = _(
+                "You're unsubscribed and will get no more messages from %(service)s. "
+                "Reply START to subscribe again.",
+                service=service,
+            )
+        elif intent_id == "opt_in":
+            reply.answer = _(
+                "You're subscribed to %(service)s again. Write MENU to see the topics. "
+                "Reply STOP to unsubscribe.",
+                service=service,
+            )
+        elif intent_id == "forget_me":
+            reply.answer = _(
+                "Done: what this service held about this conversation is deleted, "
+                "and the conversation starts over."
+            )
+            reply.forget = True
+
+    def _with_menu(self, reply: Reply, lang: str) -> None:
+        reply.menu = list(self.knowledge.menu)
+        reply.quick_replies = [
+            {"label": self.knowledge.intents[i].text(lang, "label"), "message": str(n)}
+            for n, i in enumerate(reply.menu, 1)
+        ]
+        other = "es" if lang == "en" else "en"
+        switch = {"en": "English", "es": "Español"}[other]
+        reply.quick_replies.append({"label": switch, "message": switch})
+
+    def _after_answer_buttons(self, lang: str) -> list[dict]:
+        return [
+            {"label": _("Menu"), "message": _("menu")},
+            {"label": _("Talk to a person"), "message": _("talk to a person")},
+        ]
+
+    def _attach_sources(self, reply: Reply, source_ids: list[str], lang: str) -> None:
+        seen = set()
+        for sid in source_ids:
+            st = self.knowledge.statements[sid]
+            reply.sources.append(
+                {
+                    "id": sid,
+                    "speaker": st["speaker"],
+                    "role": st["role"][lang],
+                    "outlet": st["outlet"][lang],
+                    "date": st["date"][lang],
+                    "quote": st[f"quote_{lang}"].strip(),
+                    "translated": lang != "en",
+                }
+            )
+            line = f"{st['speaker']}, {st['role'][lang]}, {st['outlet'][lang]}, {st['date'][lang]}"
+            if line not in seen:
+                seen.add(line)
+                reply.attributions.append(line)
+
+    def _render(self, reply: Reply, lang: str) -> str:
+        parts = [reply.answer]
+        if reply.attributions:
+            parts.append("\n".join(f"— {a}" for a in reply.attributions))
+        if reply.menu:
+            parts.append(
+                "\n".join(
+                    f"{n}. {self.knowledge.intents[i].text(lang, 'label')}"
+                    for n, i in enumerate(reply.menu, 1)
+                )
+                + "\n"
+                + _("Reply with a number.")
+            )
+        if reply.resources:
+            lines = []
+            for r in reply.resources:
+                line = f"• {r['name']}"
+                if r["phone"]:
+                    line += f": {r['phone']}"
+                if not r["verified"]:
+                    line += " " + _("(unverified)")
+                lines.append(line)
+            parts.append("\n".join(lines))
+        if reply.intent not in ("greeting", "help", "out_of_scope", "language") and (
+            reply.sources or reply.resources
+        ):
+            parts.append(_("Write MENU to see all topics."))
+        return "\n\n".join(p for p in parts if p)

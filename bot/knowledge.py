@@ -1,0 +1,256 @@
+"""Intents, statements and the lexicon: loaded from data files and validated together.
+
+Staff and translators edit YAML, not Python, so every mistake must come back as a
+sentence naming the file and the entry at fault, never as a traceback.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import jsonschema
+import yaml
+
+LANGS = ("en", "es")
+
+# The intent ids of the chat API's public contract (shared/intent-taxonomy.md).
+REQUIRED_INTENTS = (
+    "report_crime", "deportation_force", "federal_cooperation", "status_check",
+    "policy_unchanged", "sanctuary_city", "racial_profiling", "city_support",
+    "legal_help", "citizenship", "hate_crime", "community_resources",
+    "emergency", "greeting", "help", "thanks", "language", "human",
+    "opt_out", "opt_in", "forget_me", "out_of_scope",
+)  # fmt: skip
+
+CATEGORIES = (
+    "legal", "citizenship", "refugee", "victim_services", "police",
+    "hotline", "community", "health", "food", "shelter",
+)  # fmt: skip
+
+_STRINGS = {"type": "array", "items": {"type": "string", "minLength": 1}}
+_LANG_BLOCK = {
+    "type": "object",
+    "required": ["patterns"],
+    "additionalProperties": False,
+    "properties": {
+        "label": {"type": "string", "minLength": 1, "maxLength": 30},
+        "patterns": _STRINGS,
+        "keywords": _STRINGS,
+        "answer": {"type": "string", "minLength": 1},
+    },
+}
+INTENT_SCHEMA = {
+    "type": "object",
+    "required": ["intent", "type", "en", "es"],
+    "additionalProperties": False,
+    "properties": {
+        "intent": {"type": "string", "pattern": "^[a-z][a-z0-9_]*$"},
+        "type": {"enum": ["content", "safety", "conversation"]},
+        "menu": {"type": "integer", "minimum": 1},
+        "categories": {"type": "array", "items": {"enum": list(CATEGORIES)}},
+        "sources": _STRINGS,
+        "match": {"enum": ["fuzzy", "exact"]},
+        "en": _LANG_BLOCK,
+        "es": _LANG_BLOCK,
+    },
+}
+_LOCALIZED = {
+    "type": "object",
+    "required": list(LANGS),
+    "properties": {lang: {"type": "string", "minLength": 1} for lang in LANGS},
+}
+STATEMENTS_SCHEMA = {
+    "type": "object",
+    "required": ["statements"],
+    "properties": {
+        "statements": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": [
+                    "id", "document", "speaker", "role", "outlet", "date", "quote_en", "quote_es"
+                ],
+                "properties": {
+                    "id": {"type": "string", "pattern": "^[a-z][a-z0-9_]*$"},
+                    "document": {"type": "string"},
+                    "speaker": {"type": "string", "minLength": 1},
+                    "role": _LOCALIZED,
+                    "outlet": _LOCALIZED,
+                    "date": _LOCALIZED,
+                    "quote_en": {"type": "string", "minLength": 1},
+                    "quote_es": {"type": "string", "minLength": 1},
+                },
+            },
+        }
+    },
+}  # fmt: skip
+LEXICON_SCHEMA = {
+    "type": "object",
+    "additionalProperties": False,
+    "properties": {
+        "spellings": {"type": "object", "additionalProperties": {"type": "string"}},
+        "synonyms": {"type": "object", "additionalProperties": {"type": "string"}},
+        "stopwords": {
+            "type": "object",
+            "required": list(LANGS),
+            "properties": {lang: _STRINGS for lang in LANGS},
+        },
+        "language_names": {
+            "type": "object",
+            "required": list(LANGS),
+            "properties": {lang: _STRINGS for lang in LANGS},
+        },
+    },
+}
+
+
+class KnowledgeError(Exception):
+    """The data files do not fit together; `problems` lists each fault with its place."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__("\n".join(problems))
+
+
+@dataclass
+class Intent:
+    id: str
+    type: str
+    path: str
+    match: str = "fuzzy"
+    menu: int | None = None
+    categories: list[str] = field(default_factory=list)
+    sources: list[str] = field(default_factory=list)
+    lang: dict = field(default_factory=dict)  # "en"/"es" -> {label, patterns, keywords, answer}
+
+    def text(self, lang: str, key: str):
+        return self.lang[lang].get(key)
+
+
+@dataclass
+class Knowledge:
+    intents: dict[str, Intent]
+    statements: dict[str, dict]
+    lexicon: dict
+
+    @property
+    def menu(self) -> list[str]:
+        """Content intents in menu order: the numbered topics a resident can pick."""
+        numbered = [i for i in self.intents.values() if i.menu]
+        return [i.id for i in sorted(numbered, key=lambda i: i.menu)]
+
+
+def _where(path: str, error: jsonschema.ValidationError) -> str:
+    place = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.absolute_path)
+    return f"{path}: {place.lstrip('.') or '(top level)'}: {error.message}"
+
+
+def _load_yaml(path: Path, problems: list[str]):
+    try:
+        with open(path, encoding="utf-8") as f:
+            return yaml.safe_load(f)
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        problems.append(f"{path}: cannot be read as UTF-8 YAML: {exc}")
+        return None
+
+
+def _check(schema: dict, data, path: Path, problems: list[str]) -> bool:
+    errors = sorted(jsonschema.Draft202012Validator(schema).iter_errors(data), key=str)
+    problems.extend(_where(str(path), e) for e in errors)
+    return not errors
+
+
+def load(intents_dir: str | Path, resources_dir: str | Path) -> Knowledge:
+    """Read and cross-check every data file; raise KnowledgeError listing all faults."""
+    intents_dir, resources_dir = Path(intents_dir), Path(resources_dir)
+    problems: list[str] = []
+
+    statements: dict[str, dict] = {}
+    st_path = resources_dir / "statements.yaml"
+    st_data = _load_yaml(st_path, problems)
+    if st_data is not None and _check(STATEMENTS_SCHEMA, st_data, st_path, problems):
+        for n, st in enumerate(st_data["statements"]):
+            if st["id"] in statements:
+                problems.append(f"{st_path}: statements[{n}]: duplicate id {st['id']!r}")
+            statements[st["id"]] = st
+
+    lexicon: dict = {}
+    lex_path = intents_dir / "_lexicon.yaml"
+    lex_data = _load_yaml(lex_path, problems)
+    if lex_data is not None and _check(LEXICON_SCHEMA, lex_data, lex_path, problems):
+        lexicon = lex_data
+
+    intents: dict[str, Intent] = {}
+    for path in sorted(intents_dir.glob("*.yaml")):
+        if path.name.startswith("_"):
+            continue
+        data = _load_yaml(path, problems)
+        if data is None or not _check(INTENT_SCHEMA, data, path, problems):
+            continue
+        if data["intent"] != path.stem:
+            problems.append(f"{path}: intent: {data['intent']!r} must match the file name")
+            continue
+        intents[data["intent"]] = Intent(
+            id=data["intent"],
+            type=data["type"],
+            path=str(path),
+            match=data.get("match", "fuzzy"),
+            menu=data.get("menu"),
+            categories=data.get("categories", []),
+            sources=data.get("sources", []),
+            lang={lang: data[lang] for lang in LANGS},
+        )
+
+    problems.extend(_cross_check(intents, statements, intents_dir))
+    if problems:
+        raise KnowledgeError(problems)
+    return Knowledge(intents=intents, statements=statements, lexicon=lexicon)
+
+
+def _cross_check(intents: dict[str, Intent], statements: dict, intents_dir: Path) -> list[str]:
+    problems = []
+    for missing in sorted(set(REQUIRED_INTENTS) - set(intents)):
+        problems.append(f"{intents_dir}/{missing}.yaml: required intent {missing!r} is missing")
+    seen_patterns: dict[str, str] = {}
+    menus: dict[int, str] = {}
+    for intent in intents.values():
+        p = intent.path
+        for n, src in enumerate(intent.sources):
+            if src not in statements:
+                problems.append(f"{p}: sources[{n}]: unknown statement {src!r}")
+        if intent.type == "content":
+            if not intent.sources:
+                problems.append(f"{p}: sources: a content answer must cite a statement")
+            if intent.menu is None:
+                problems.append(f"{p}: menu: a content intent needs a menu position")
+        elif intent.menu is not None:
+            problems.append(f"{p}: menu: only content intents are menu topics")
+        if intent.menu is not None:
+            if intent.menu in menus:
+                problems.append(f"{p}: menu: position {intent.menu} is also {menus[intent.menu]}")
+            menus[intent.menu] = intent.id
+        for lang in LANGS:
+            block = intent.lang[lang]
+            has_answer = "answer" in block
+            if intent.type in ("content", "safety") and not has_answer:
+                problems.append(f"{p}: {lang}.answer: missing ({intent.type} intents answer)")
+            if intent.type == "conversation" and has_answer:
+                problems.append(
+                    f"{p}: {lang}.answer: conversation replies come from the catalogs; remove it"
+                )
+            if intent.type == "content" and "label" not in block:
+                problems.append(f"{p}: {lang}.label: a menu topic needs a label")
+            if intent.id != "out_of_scope" and not block["patterns"]:
+                problems.append(f"{p}: {lang}.patterns: at least one pattern is needed")
+            for n, pattern in enumerate(block["patterns"]):
+                key = " ".join(pattern.casefold().split())
+                other = seen_patterns.get(key)
+                if other and other != intent.id:
+                    problems.append(
+                        f"{p}: {lang}.patterns[{n}]: {pattern!r} is also a pattern of {other}"
+                    )
+                seen_patterns[key] = intent.id
+    if menus and sorted(menus) != list(range(1, len(menus) + 1)):
+        problems.append(f"{intents_dir}: menu positions must run 1..{len(menus)} without gaps")
+    return problems
