@@ -59,8 +59,10 @@ def upgrade(path: str) -> list[str]:
     with _migration_lock(path):
         db = connect(path)
         try:
-            pending = [m.name for m in migrations.migrations.pending(db)]
-            migrations.migrations.apply(db)
+            pending = []
+            for migration_set in migrations.all_sets():
+                pending += [m.name for m in migration_set.pending(db)]
+                migration_set.apply(db)
             seed.seed_if_empty(db)
         finally:
             db.conn.close()

@@ -91,6 +91,7 @@ LEXICON_SCHEMA = {
     "properties": {
         "spellings": {"type": "object", "additionalProperties": {"type": "string"}},
         "synonyms": {"type": "object", "additionalProperties": {"type": "string"}},
+        "phrases": {"type": "object", "additionalProperties": {"type": "string"}},
         "stopwords": {
             "type": "object",
             "required": list(LANGS),

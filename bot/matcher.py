@@ -19,22 +19,39 @@ keywords scores less when none is present. Below the threshold the answer is
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
 import snowballstemmer
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Levenshtein
+from wordfreq import zipf_frequency
 
 from .knowledge import LANGS, Knowledge
 from .text import keyword, squeeze, tokens
 
 # Measured on tests/data/sentences (see `make bench`); change only with the figures.
-THRESHOLD = 0.5
-EMERGENCY_THRESHOLD = 0.5
+THRESHOLD = 0.4
+EMERGENCY_THRESHOLD = 0.3
 NO_KEYWORD_FACTOR = 0.7
 OOV_WEIGHT = 1.0
 NEAR_EXACT = 92
+# A word this common in English or Spanish (Zipf scale, wordfreq) is a real word,
+# not a typo: "account" must not be "corrected" to the pattern word "accent".
+REAL_WORD_ZIPF = 3.0
+# Words a phrase may have in between: "trabaja con la migra" is "trabaja con ice".
+_DOUBLE = re.compile(r"(.)\1+")
+_FILLERS = "(?: (?:the|a|an|la|el|los|las|al|un|una|de|del|lo|le|les))*"
+# Conversation intents ("hi", "menu", "english") answer short messages: one that is
+# mostly about something else ("help me, ICE took my dad") is not a request for the menu.
+SHORT_FORM_COVERAGE = 0.8
+# Only a message that is clearly another city service ("burn permit from the fire
+# department") overrides an emergency word in it.
+CLEARLY_UNRELATED = 0.8
+# ... and a message far more about something else ("someone beat up my cousin and
+# called him racist names": a hate crime, over) is that something else.
+EMERGENCY_SHARE = 0.7
 
 
 @dataclass
@@ -59,14 +76,17 @@ class _Stemmer:
         self.stem = lru_cache(maxsize=20000)(self._stem)
 
     def _stem(self, word: str) -> str:
-        return self._en.stemWord(self._es.stemWord(word))
+        # One stemmer per word, by the language that uses it more: stacking both
+        # made "human" and "humo" (smoke) one key.
+        if zipf_frequency(word, "es") > zipf_frequency(word, "en"):
+            return self._es.stemWord(word)
+        return self._en.stemWord(word)
 
 
 @dataclass
 class _Pattern:
     keys: frozenset[str]
     weight: float
-    text: str
 
 
 class Matcher:
@@ -81,6 +101,24 @@ class Matcher:
         lex = knowledge.lexicon
         self.spellings = {k: v.split() for k, v in lex.get("spellings", {}).items()}
         self.synonyms = dict(lex.get("synonyms", {}))
+        phrases = {}
+        for text, word in lex.get("phrases", {}).items():
+            words = [self.synonyms.get(w, w) for w in self._expand(tokens(text))]
+            phrases[tuple(words)] = word
+        self._phrase_words = {" ".join(k): v for k, v in phrases.items()}
+        self._phrase_re = (
+            re.compile(
+                r"\b(?:"
+                + "|".join(
+                    "(" + (_FILLERS + " ").join(re.escape(w) for w in words) + ")"
+                    for words in sorted(phrases, key=len, reverse=True)
+                )
+                + r")\b"
+            )
+            if phrases
+            else None
+        )
+        self._phrase_by_group = [phrases[w] for w in sorted(phrases, key=len, reverse=True)]
         stop = lex.get("stopwords", {})
         self.stopwords = {w for lang in LANGS for s in stop.get(lang, []) for w in tokens(s)}
         self._stemmer = _Stemmer()
@@ -94,6 +132,9 @@ class Matcher:
 
         # Surface vocabulary for typo correction: every word the data uses.
         words: set[str] = set(self.synonyms) | set(self.synonyms.values())
+        for phrase, word in phrases.items():
+            words.update(phrase)
+            words.add(word)
         for intent in fuzzy:
             for lang in LANGS:
                 block = intent.lang[lang]
@@ -103,6 +144,11 @@ class Matcher:
         self._vocab_set = frozenset(words)
         self._correct = lru_cache(maxsize=20000)(self._correct_uncached)
 
+        self.short_form = {
+            i.id for i in fuzzy if i.type == "conversation" and i.id != "out_of_scope"
+        }
+        self._texts: list[str] = []
+        self._text_intent: list[str] = []
         self.patterns: dict[str, list[_Pattern]] = {}
         self.vocab: dict[str, frozenset[str]] = {}
         self.kw: dict[str, frozenset[str]] = {}
@@ -112,8 +158,10 @@ class Matcher:
                 block = intent.lang[lang]
                 for text in block["patterns"]:
                     keys = frozenset(self.keys(text))
+                    self._texts.append(" ".join(self.canonical(text)))
+                    self._text_intent.append(intent.id)
                     if keys:
-                        pats.append(_Pattern(keys, 0.0, " ".join(self.canonical(text))))
+                        pats.append(_Pattern(keys, 0.0))
                         vocab |= keys
                 for text in block.get("keywords", []):
                     kws |= self.keys(text)
@@ -142,12 +190,13 @@ class Matcher:
     def _correct_uncached(self, word: str) -> str:
         if word in self._vocab_set or word.isdigit():
             return word
-        for keep in (2, 1):
-            squeezed = squeeze(word, keep)
-            if squeezed in self._vocab_set:
-                return squeezed
+        for candidate in (squeeze(word, 2), squeeze(word, 1), _DOUBLE.sub(r"\1", word)):
+            if candidate in self._vocab_set:
+                return candidate
         word = squeeze(word, 1)
-        if len(word) < 4:
+        if len(word) < 4 or word in self._vocab_set:
+            return word
+        if max(zipf_frequency(word, "en"), zipf_frequency(word, "es")) >= REAL_WORD_ZIPF:
             return word
         limit = 1 if len(word) <= 6 else 2
         found = process.extractOne(
@@ -156,58 +205,76 @@ class Matcher:
         return found[0] if found else word
 
     def canonical(self, text: str) -> list[str]:
-        """The message's words after shorthand, typo and synonym mapping."""
+        """The message's words after shorthand, typo, phrase and synonym mapping."""
         words = self._expand(
             [squeeze(w, 2) if w not in self.spellings else w for w in tokens(text)]
         )
-        out = []
-        for w in words:
-            w = self._correct(w)
-            out.append(self.synonyms.get(w, w))
-        return out
+        words = [self.synonyms.get(w, w) for w in map(self._correct, words)]
+        if self._phrase_re:
+            joined = self._phrase_re.sub(self._phrase_word, " ".join(words))
+            words = joined.split()
+        return words
+
+    def _phrase_word(self, m: re.Match) -> str:
+        return self._phrase_by_group[m.lastindex - 1]
 
     def keys(self, text: str) -> set[str]:
         return {self._stemmer.stem(w) for w in self.canonical(text) if w not in self.stopwords}
 
+    _keys = keys
+
     # -- scoring -------------------------------------------------------------
 
-    def scores(self, message: str) -> dict[str, float]:
+    def scores(self, message: str) -> tuple[dict[str, float], set[str]]:
+        """Every intent's score for the message, and the message's keys."""
         canon = self.canonical(message)
         keys = {self._stemmer.stem(w) for w in canon if w not in self.stopwords}
-        if not keys:
-            return {}
-        joined = " ".join(canon)
+        out: dict[str, float] = {}
         known = [k for k in keys if k in self.idf]
         total = sum(self.idf[k] for k in known) + OOV_WEIGHT * (len(keys) - len(known))
-        out = {}
         for intent, pats in self.patterns.items():
             vocab = self.vocab[intent]
             covered = sum(self.idf[k] for k in known if k in vocab)
             if not covered:
                 continue
-            recall = 0.0
-            near = 0.0
-            for p in pats:
-                common = keys & p.keys
-                if common:
-                    recall = max(recall, sum(self.idf[k] for k in common) / p.weight)
-                    if recall >= 1.0 and len(p.text) >= 3:
-                        near = max(near, fuzz.ratio(joined, p.text) / 100)
-            score = (recall + covered / total) / 2
+            recall = max(
+                (sum(self.idf[k] for k in keys & p.keys) / p.weight for p in pats), default=0.0
+            )
+            coverage = covered / total
+            score = (recall + coverage) / 2
             if self.kw[intent] and not keys & self.kw[intent]:
                 score *= NO_KEYWORD_FACTOR
-            out[intent] = max(score, near if near * 100 >= NEAR_EXACT else 0.0)
-        return out
+            if intent in self.short_form and coverage < SHORT_FORM_COVERAGE:
+                score *= coverage / SHORT_FORM_COVERAGE
+            out[intent] = score
+        # A message that is almost exactly a pattern ("what can you do", all stopwords)
+        # matches it whatever the weights say.
+        near = process.extractOne(
+            " ".join(canon), self._texts, scorer=fuzz.ratio, score_cutoff=NEAR_EXACT
+        )
+        if near:
+            intent = self._text_intent[near[2]]
+            out[intent] = max(out.get(intent, 0.0), near[1] / 100)
+        return out, keys
 
     def match(self, message: str) -> Match:
         exact = self.exact.get(keyword(message))
         if exact:
             return Match(exact, 1.0, {exact: 1.0})
-        scores = self.scores(message)
-        if scores.get("emergency", 0.0) >= self.emergency_threshold:
-            return Match("emergency", scores["emergency"], scores)
+        scores, keys = self.scores(message)
+        # Danger needs one of emergency's own words ("gun", "ahorita") and then wins
+        # at a lower bar than any other intent: a false alarm costs less than a miss.
+        danger = scores.get("emergency", 0.0)
+        unrelated = scores.get("out_of_scope", 0.0)
+        if (
+            danger >= self.emergency_threshold
+            and keys & self.kw.get("emergency", frozenset())
+            and not (unrelated >= CLEARLY_UNRELATED and unrelated > danger)
+            and danger >= EMERGENCY_SHARE * max(scores.values())
+        ):
+            return Match("emergency", danger, scores)
         if scores:
             best = max(scores, key=scores.get)
-            if scores[best] >= self.threshold:
+            if best != "out_of_scope" and scores[best] >= self.threshold:
                 return Match(best, scores[best], scores)
         return Match("out_of_scope", 0.0, scores)

@@ -8,6 +8,11 @@ from sqlite_utils import Migrations
 migrations = Migrations("bot")
 
 
+def all_sets() -> list[Migrations]:
+    """Every migration set, applied in this order (channels keep their own sets)."""
+    return [migrations]
+
+
 @migrations()
 def m001_listings(db):
     # Open Referral HSDS names where HSDS has the field; the rest is what HSDS lacks.

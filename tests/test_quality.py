@@ -1,8 +1,10 @@
 """Measured matching quality on residents' messages kept as data (tests/data/sentences).
 
-The sentences were written as residents write, independently of the patterns. The
-thresholds are the issue's targets; a miss that cannot be fixed yet goes into
-tests/data/known_failures.yaml, where it must keep failing until it is fixed.
+The sentences were written as residents write, by someone who never saw the
+patterns. They then served as the development set while the lexicon and scoring
+were tuned, so `make bench` also reports a held-out set written afterwards
+(bench/heldout/). The thresholds are the issue's targets; today's misses are listed
+in tests/data/known_failures.yaml, where each must keep failing until it is fixed.
 """
 
 from pathlib import Path
@@ -10,6 +12,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from bench.quality import DEV_SET, evaluate, load_sentences
 from bot.config import ROOT
 from bot.knowledge import load
 from bot.language import LanguageDetector
@@ -30,9 +33,7 @@ def matcher(knowledge):
 
 
 def sentences(lang):
-    doc = yaml.safe_load((DATA / "sentences" / f"{lang}.yaml").read_text(encoding="utf-8"))
-    assert doc["language"] == lang
-    return doc["intents"]
+    return load_sentences(DEV_SET, lang)
 
 
 def known_failures():
@@ -40,23 +41,8 @@ def known_failures():
     return doc.get("failures") or []
 
 
-def evaluate(matcher, lang):
-    by_intent = sentences(lang)
-    inside = [(t, i) for i, texts in by_intent.items() if i != "out_of_scope" for t in texts]
-    outside = by_intent["out_of_scope"]
-    misses = [(t, i, matcher.match(t).intent) for t, i in inside if matcher.match(t).intent != i]
-    accepted = [(t, matcher.match(t).intent) for t in outside
-                if matcher.match(t).intent != "out_of_scope"]  # fmt: skip
-    emergencies = by_intent["emergency"]
-    missed_emergencies = [t for t in emergencies if matcher.match(t).intent != "emergency"]
-    return {
-        "accuracy": 1 - len(misses) / len(inside),
-        "rejection": 1 - len(accepted) / len(outside),
-        "misses": misses,
-        "accepted": accepted,
-        "missed_emergencies": missed_emergencies,
-        "counts": {i: len(t) for i, t in by_intent.items()},
-    }
+def result(matcher, lang):
+    return evaluate(matcher, sentences(lang))
 
 
 @pytest.mark.parametrize("lang", LANGS)
@@ -69,21 +55,24 @@ def test_enough_test_sentences(knowledge, lang):
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_in_domain_accuracy(matcher, lang):
-    result = evaluate(matcher, lang)
-    detail = "\n".join(f"  {t!r}: expected {i}, got {g}" for t, i, g in result["misses"])
-    assert result["accuracy"] >= 0.95, f"{result['accuracy']:.1%} in {lang}\n{detail}"
+    found = result(matcher, lang)
+    detail = "\n".join(f"  {m['text']!r}: expected {m['expected']}, got {m['got']}"
+                       for m in found["misses"])  # fmt: skip
+    assert found["accuracy"] >= 0.95, f"{found['accuracy']:.1%} in {lang}\n{detail}"
 
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_every_emergency_is_caught(matcher, lang):
-    assert evaluate(matcher, lang)["missed_emergencies"] == []
+    found = result(matcher, lang)
+    assert found["emergencies"] >= 20
+    assert found["emergencies_caught"] == found["emergencies"]
 
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_out_of_scope_rejection(matcher, lang):
-    result = evaluate(matcher, lang)
-    detail = "\n".join(f"  {t!r}: got {g}" for t, g in result["accepted"])
-    assert result["rejection"] >= 0.95, f"{result['rejection']:.1%} in {lang}\n{detail}"
+    found = result(matcher, lang)
+    detail = "\n".join(f"  {a['text']!r}: got {a['got']}" for a in found["accepted"])
+    assert found["rejection"] >= 0.95, f"{found['rejection']:.1%} in {lang}\n{detail}"
 
 
 @pytest.mark.parametrize("case", known_failures(), ids=lambda c: c["text"][:40])
@@ -95,8 +84,10 @@ def test_known_failures_still_fail(matcher, case):
 
 
 def test_known_failures_are_real_test_sentences():
+    assert known_failures(), "an empty list would make the test above vanish, not pass"
     for case in known_failures():
         assert case["text"] in sentences(case["lang"])[case["expected"]]
+        assert case["expected"] != "emergency", "a missed emergency is never a known failure"
 
 
 def test_opt_out_is_whole_message_only(matcher):

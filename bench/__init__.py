@@ -1,0 +1,1 @@
+"""Benchmarks and measurements (`make bench`): figures, not pass/fail tests."""
