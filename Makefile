@@ -26,10 +26,21 @@ setup: $(VENV)/.installed $(MO_FILES)
 run: setup
 	PORT=$(PORT) HOST=127.0.0.1 $(BIN)/gunicorn --config gunicorn.conf.py "bot:create_app()"
 
-test: setup
+test: setup browser-deps
 	$(BIN)/ruff check .
 	$(BIN)/flask check-intents
 	$(BIN)/pytest
+
+# tests/test_browser.py: Debian's chromium (never a browser download) and axe-core
+# from npm, pinned in tests/browser/package-lock.json.
+.PHONY: browser-deps
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+browser-deps: tests/browser/node_modules/axe-core/axe.min.js
+	command -v chromium >/dev/null || ($(SUDO) apt-get update && $(SUDO) apt-get install -y chromium)
+
+tests/browser/node_modules/axe-core/axe.min.js: tests/browser/package-lock.json
+	npm ci --prefix tests/browser --no-audit --no-fund
+	touch $@
 
 bench: setup
 	$(BIN)/python -m bench
@@ -37,7 +48,7 @@ bench: setup
 # Re-extract every fixed string, merge into the catalogs, compile.
 translations: $(VENV)/.installed
 	$(BIN)/pybabel extract -F pyproject.toml --no-location --sort-output \
-		--project tucson-community-bot -k _l -o translations/messages.pot .
+		--project tucson-community-bot -o translations/messages.pot .
 	$(BIN)/pybabel update --no-fuzzy-matching -i translations/messages.pot -d translations
 	$(BIN)/pybabel compile -d translations
 

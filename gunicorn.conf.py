@@ -7,8 +7,8 @@ workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 threads = int(os.environ.get("GUNICORN_THREADS", "4"))
 worker_class = "gthread"
 timeout = 30
-# Access logs would carry query strings and client addresses; the app logs its own
-# redacted request line instead (see bot/logs.py).
+# Access logs would carry client addresses and paths; none is written. Structured,
+# redacted request logs are issue 6's work.
 accesslog = None
 errorlog = "-"
 # Migrations and seeding run once in the master before workers fork.

@@ -44,7 +44,7 @@ def create_app(test_config=None) -> Flask:
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret(app, "secret_key")
 
-    from . import chat, cli, db, errors, health, i18n, services
+    from . import admin, chat, cli, db, errors, health, i18n, services, sms
 
     db.init_app(app)
     i18n.init_app(app)
@@ -53,4 +53,9 @@ def create_app(test_config=None) -> Flask:
     services.build(app)
     app.register_blueprint(health.bp)
     app.register_blueprint(chat.bp)
+    app.register_blueprint(sms.bp)
+    admin.init_app(app)
+    from . import widget  # /chat, /widget.js, CORS for /api/chat
+
+    app.register_blueprint(widget.bp)
     return app

@@ -22,6 +22,41 @@ DEFAULTS = {
     "CHAT_SESSION_MAX_AGE": 24 * 3600,
     # How many directory listings an answer shows.
     "LISTINGS_PER_ANSWER": 3,
+    # SMS (bot/sms, README "SMS"). The Twilio auth token signs every webhook; the
+    # sender hash key turns phone numbers into HMACs (made in instance/ when unset).
+    "TWILIO_AUTH_TOKEN": None,
+    "SENDER_HASH_KEY": None,
+    # The public URL Twilio calls (https://bot.example.org), when a proxy or TLS
+    # terminator stands in front; PROXY_FIX = how many proxies' X-Forwarded-* to trust.
+    "PUBLIC_BASE_URL": None,
+    "PROXY_FIX": 0,
+    # Most segments one SMS reply may cost; the rest waits behind MORE/MAS.
+    "SMS_MAX_SEGMENTS": 3,
+    # A sender's language, menu and MORE pages are forgotten after this many seconds.
+    "SMS_STATE_MAX_AGE": 24 * 3600,
+    # Staff pages (bot/admin, README "Directory"). The session cookie is Secure by
+    # default; set BOT_SESSION_COOKIE_SECURE=false only for local http development.
+    "SESSION_COOKIE_SECURE": True,
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "PERMANENT_SESSION_LIFETIME": 8 * 3600,
+    # CSRF is checked by the admin blueprint itself, not on the JSON API or SMS webhook.
+    "WTF_CSRF_CHECK_DEFAULT": False,
+    "WTF_CSRF_TIME_LIMIT": 8 * 3600,
+    # Failed or not, sign-in attempts per account and per client address in the window.
+    "SIGN_IN_WINDOW_SECONDS": 15 * 60,
+    "SIGN_IN_MAX_PER_ACCOUNT": 5,
+    "SIGN_IN_MAX_PER_ADDRESS": 20,
+    # A listing not verified for this many days is flagged for a call.
+    "STALE_AFTER_DAYS": 180,
+    # Largest CSV a staff member may upload for import, in bytes.
+    "IMPORT_MAX_BYTES": 5 * 1024 * 1024,
+    # Web chat (bot/widget.py, README "Web chat"): sites that may frame /chat and call
+    # /api/chat from a browser, as exact origins ["https://www.tucsonaz.gov"]. Empty:
+    # only the bot's own origin.
+    "ALLOWED_EMBED_ORIGINS": [],
+    # Dates on the staff pages are shown in the city's time zone.
+    "BABEL_DEFAULT_TIMEZONE": "America/Phoenix",
     "BABEL_TRANSLATION_DIRECTORIES": str(ROOT / "translations"),
     "BABEL_DEFAULT_LOCALE": "en",
     "JSON_SORT_KEYS": False,

@@ -1,10 +1,13 @@
-"""The resource directory as the answers see it: active listings, in the reply's language.
+"""The resource directory as it is read: by the answers, and by staff looking for a listing.
 
 Read from SQLite on every reply, so a staff edit shows in the next answer in every
 worker without a restart.
 """
 
 from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
 
 
 def _row(listing: dict, lang: str) -> dict:
@@ -25,11 +28,15 @@ def _row(listing: dict, lang: str) -> dict:
     }
 
 
-def listings_for(db, categories: list[str], lang: str, limit: int) -> list[dict]:
+def listings_for(
+    db, categories: list[str], lang: str, limit: int, intent: str | None = None
+) -> list[dict]:
     """Active listings for an answer: one per category in the intent's order, then again.
 
     Taking turns across categories keeps a food question from showing three food
-    banks and no shelter; within a category, listings with a phone come first.
+    banks and no shelter. Within a category, listings staff marked as "show first"
+    for this intent lead (the TPD line for report_crime, the complaints office for
+    racial_profiling), then listings with a phone, then verified ones.
     """
     if not categories or limit <= 0:
         return []
@@ -37,9 +44,10 @@ def listings_for(db, categories: list[str], lang: str, limit: int) -> list[dict]
     for category in categories:
         rows = db.query(
             "select * from listings where status = 'active' "
-            "and (' ' || categories || ' ') like ? "
-            "order by (coalesce(phone, '') = ''), verified desc, id",
-            [f"% {category} %"],
+            "and (' ' || categories || ' ') like :category "
+            "order by (' ' || coalesce(featured_for, '') || ' ') like :intent desc, "
+            "(coalesce(phone, '') = ''), verified desc, id",
+            {"category": f"% {category} %", "intent": f"% {intent} %" if intent else ""},
         )
         per_category.append([_row(r, lang) for r in rows])
     found: list[dict] = []
@@ -52,3 +60,85 @@ def listings_for(db, categories: list[str], lang: str, limit: int) -> list[dict]
                 if len(found) == limit:
                     return found
     return found
+
+
+# -- staff: search, filters, staleness ----------------------------------------
+
+STALENESS = ("needs_check", "unverified", "stale", "current")
+
+
+def fts_query(text: str) -> str:
+    """Words as FTS5 prefix terms: "abog inmig" finds "abogados de inmigración".
+
+    Each word is quoted, so FTS5 syntax typed by a person ("AND", quotes, a
+    trailing "-") is searched as text instead of failing.
+    """
+    words = re.findall(r"\w+", text)
+    return " ".join(f'"{w}"*' for w in words)
+
+
+def stale_before(stale_after_days: int, now: datetime | None = None) -> str:
+    now = now or datetime.now(UTC)
+    return (now - timedelta(days=stale_after_days)).isoformat(timespec="seconds")
+
+
+def needs_check(listing: dict, stale_after_days: int, now: datetime | None = None) -> str | None:
+    """ "unverified", "stale" (verified longer ago than the limit), or None when current."""
+    if not listing["verified"] or not listing["last_verified_at"]:
+        return "unverified"
+    if listing["last_verified_at"] < stale_before(stale_after_days, now):
+        return "stale"
+    return None
+
+
+def search(
+    db,
+    *,
+    q: str = "",
+    category: str = "",
+    status: str = "",
+    staleness: str = "",
+    stale_after_days: int = 180,
+    limit: int = 50,
+    offset: int = 0,
+    now: datetime | None = None,
+) -> tuple[list[dict], int]:
+    """The listings staff asked for, best match first when searching, and how many in all."""
+    where, params = ["1 = 1"], {}
+    joins, order = "", "listings.name collate nocase, listings.id"
+    match = fts_query(q)
+    if match:
+        joins = "join listings_fts on listings_fts.rowid = listings.id"
+        where.append("listings_fts match :match")
+        params["match"] = match
+        order = "listings_fts.rank, listings.id"
+    if category:
+        where.append("(' ' || listings.categories || ' ') like :category")
+        params["category"] = f"% {category} %"
+    if status:
+        where.append("listings.status = :status")
+        params["status"] = status
+    params["before"] = stale_before(stale_after_days, now)
+    unverified = "(listings.verified = 0 or listings.last_verified_at is null)"
+    stale = f"(not {unverified} and listings.last_verified_at < :before)"
+    if staleness == "needs_check":
+        where.append(f"({unverified} or {stale})")
+    elif staleness == "unverified":
+        where.append(unverified)
+    elif staleness == "stale":
+        where.append(stale)
+    elif staleness == "current":
+        where.append(f"not ({unverified} or {stale})")
+    sql_where = " and ".join(where)
+    total = db.execute(
+        f"select count(*) from listings {joins} where {sql_where}",  # noqa: S608
+        params,
+    ).fetchone()[0]
+    rows = list(
+        db.query(
+            f"select listings.* from listings {joins} where {sql_where} "  # noqa: S608
+            f"order by {order} limit :limit offset :offset",
+            {**params, "limit": limit, "offset": offset},
+        )
+    )
+    return rows, total

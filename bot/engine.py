@@ -19,7 +19,10 @@ from .matcher import Matcher
 from .sessions import State
 from .text import keyword, tokens
 
-Listings = Callable[[list[str], str, int], list[dict]]
+# listings(categories, lang, limit, intent=...) -> listings; told which intent is
+# answered so staff can put the most relevant listing first (`featured_for`).
+Listings = Callable[..., list[dict]]
+
 
 _NEGATIONS = {"no", "not", "dont", "don", "nope", "cant", "never", "nunca"}
 
@@ -105,7 +108,9 @@ class Engine:
         if intent.type in ("content", "safety"):
             reply.answer = intent.text(lang, "answer").strip()
             self._attach_sources(reply, intent.sources, lang)
-            reply.resources = listings(intent.categories, lang, self.listings_per_answer)
+            reply.resources = listings(
+                intent.categories, lang, self.listings_per_answer, intent=intent_id
+            )
             reply.quick_replies = self._after_answer_buttons(lang)
         else:
             self._conversation(reply, intent_id, lang)

@@ -10,7 +10,9 @@ migrations = Migrations("bot")
 
 def all_sets() -> list[Migrations]:
     """Every migration set, applied in this order (channels keep their own sets)."""
-    return [migrations]
+    from .sms.migrations import migrations as sms  # the SMS channel's own set
+
+    return [migrations, sms]
 
 
 @migrations()
@@ -45,4 +47,102 @@ def m001_listings(db):
         pk="id",
         not_null={"name", "status", "categories"},
         defaults={"status": "active", "verified": 0},
+    )
+
+
+@migrations()
+def m002_listings_search(db):
+    # Residents and staff type "policia" for "Policía": fold accents in the index, and
+    # let triggers keep it in step with every insert, update and delete.
+    db["listings"].enable_fts(
+        ["name", "name_es", "organization", "description", "description_es"],
+        fts_version="FTS5",
+        create_triggers=True,
+        tokenize="unicode61 remove_diacritics 2",
+    )
+    db["listings"].create_index(["status"])
+
+
+@migrations()
+def m003_listings_featured_for(db):
+    # Space-separated intent ids whose answers show this listing first in its category
+    # (the TPD line for report_crime, the complaints office for racial_profiling).
+    db["listings"].add_column("featured_for", str, not_null_default="")
+
+
+@migrations()
+def m004_staff(db):
+    db["staff"].create(
+        {
+            "id": int,
+            "email": str,
+            "password_hash": str,
+            "active": int,
+            # Rotated when the password changes or the account is disabled, which
+            # ends every signed-in session of that account at its next request.
+            "session_nonce": str,
+            "created_at": str,
+            "last_sign_in_at": str,
+            "disabled_at": str,
+        },
+        pk="id",
+        not_null={"email", "password_hash", "active", "session_nonce", "created_at"},
+        defaults={"active": 1},
+    )
+    db["staff"].create_index(["email"], unique=True)
+
+
+@migrations()
+def m005_sign_in_attempts(db):
+    # Keys are keyed hashes of the account and the client address: the table limits
+    # guessing across workers without keeping a list of who tried to sign in from where.
+    db["sign_in_attempts"].create(
+        {"id": int, "key": str, "at": float}, pk="id", not_null={"key", "at"}
+    )
+    db["sign_in_attempts"].create_index(["key", "at"])
+
+
+@migrations()
+def m006_audit_log(db):
+    db["audit_log"].create(
+        {
+            "id": int,
+            "at": str,
+            "actor": str,  # the staff email, or "cli:<user>" for a command-line change
+            "staff_id": int,
+            "listing_id": int,
+            "action": str,
+            "before": str,  # JSON: the changed fields' old values
+            "after": str,  # JSON: the same fields' new values
+        },
+        pk="id",
+        not_null={"at", "actor", "action", "before", "after"},
+    )
+    db["audit_log"].create_index(["listing_id"])
+    # Append-only in the database itself, not just in the pages.
+    db.execute(
+        "create trigger audit_log_no_update before update on audit_log "
+        "begin select raise(abort, 'audit_log is append-only'); end"
+    )
+    db.execute(
+        "create trigger audit_log_no_delete before delete on audit_log "
+        "begin select raise(abort, 'audit_log is append-only'); end"
+    )
+
+
+@migrations()
+def m007_pending_imports(db):
+    # An uploaded CSV waits here between its preview and "apply", so every gunicorn
+    # worker can apply it; the signed session holds its id and SHA-256.
+    db["pending_imports"].create(
+        {
+            "id": int,
+            "staff_id": int,
+            "sha256": str,
+            "filename": str,
+            "content": bytes,
+            "created_at": float,
+        },
+        pk="id",
+        not_null={"staff_id", "sha256", "content", "created_at"},
     )

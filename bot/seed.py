@@ -35,6 +35,7 @@ def seed_rows(path: Path = SEED_FILE) -> list[dict]:
                     "eligibility": "",
                     "cost": rec["cost"],
                     "categories": rec["category"],
+                    "featured_for": rec.get("featured_for") or "",
                     "verified": 0,
                     "last_verified_at": None,
                     "verified_by": None,

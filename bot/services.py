@@ -65,8 +65,8 @@ def session_codec() -> SessionCodec:
     return _state()["codec"]
 
 
-def listings(categories: list[str], lang: str, limit: int) -> list[dict]:
-    return directory.listings_for(get_db(), categories, lang, limit)
+def listings(categories: list[str], lang: str, limit: int, intent: str | None = None) -> list[dict]:
+    return directory.listings_for(get_db(), categories, lang, limit, intent=intent)
 
 
 def on_turn(hook) -> None:

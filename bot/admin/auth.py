@@ -1,0 +1,73 @@
+"""Sign-in and sign-out for staff; accounts are made with `flask staff-create`."""
+
+from __future__ import annotations
+
+from flask import current_app, g, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+
+from .. import staff
+from ..db import get_db
+from ..sign_in_limits import Limits
+from . import bp, safe_next
+
+
+def client_address() -> str:
+    """The client's address, as ProxyFix corrected it when PROXY_FIX trusts a proxy.
+
+    X-Forwarded-For is not read here: anyone can send it, and trusting it without a
+    known proxy would let one client pose as many and dodge the per-address limit.
+    """
+    return request.remote_addr or "unknown"
+
+
+def _limits() -> Limits:
+    cfg = current_app.config
+    return Limits(cfg["SECRET_KEY"], cfg["SIGN_IN_WINDOW_SECONDS"],
+                  cfg["SIGN_IN_MAX_PER_ACCOUNT"], cfg["SIGN_IN_MAX_PER_ADDRESS"])  # fmt: skip
+
+
+@bp.route("/sign-in", methods=["GET", "POST"])
+def sign_in():
+    if request.method == "GET":
+        if g.staff is not None:
+            return redirect(safe_next(request.args.get("next")))
+        return render_template("admin/sign_in.html", email="", next=request.args.get("next", ""))
+    email = staff.normalize_email(request.form.get("email", ""))
+    password = request.form.get("password", "")
+    next_url = request.form.get("next", "")
+    db = get_db()
+    error, status = None, 200
+    if not email or not password:
+        error, status = _("Write your email and password."), 422
+    elif not _limits().allow(db, email, client_address()):
+        minutes = max(1, current_app.config["SIGN_IN_WINDOW_SECONDS"] // 60)
+        error, status = (
+            _(
+                "Too many sign-in attempts. Wait %(minutes)d minutes and try again.",
+                minutes=minutes,
+            ),
+            429,
+        )
+    else:
+        account = staff.authenticate(db, email, password)
+        if account is None:
+            error, status = _("That email and password do not match an active account."), 401
+        else:
+            _limits().succeeded(db, email)
+            lang = session.get("admin_lang")
+            session.clear()  # nothing from before sign-in survives into the staff session
+            session.permanent = True
+            session.update(staff_id=account["id"], nonce=account["session_nonce"])
+            if lang:
+                session["admin_lang"] = lang
+            return redirect(safe_next(next_url), 303)
+    return render_template("admin/sign_in.html", email=email, next=next_url, error=error), status
+
+
+@bp.post("/sign-out")
+def sign_out():
+    lang = session.get("admin_lang")
+    session.clear()
+    if lang:
+        session["admin_lang"] = lang
+    return redirect(url_for("admin.sign_in"), 303)

@@ -1,0 +1,78 @@
+"""Every fixed SMS reply, in the catalogs so both languages are first class.
+
+The wording is short on purpose: at three segments a Spanish (UCS-2) reply has
+201 characters. The MORE prompt avoids accents ("MAS", "resto") so it never turns
+an otherwise GSM-7 page into UCS-2 by itself. The opt-out, opt-in and forget
+confirmations reuse the engine's sentences so SMS and chat say the same thing.
+"""
+
+from flask_babel import gettext as _
+
+
+def more_prompt() -> str:
+    return _("Reply MORE for the rest.")
+
+
+def nothing_more() -> str:
+    return _("There is nothing more to send. Write MENU to see the topics.")
+
+
+def help_text(service: str, city: str) -> str:
+    return _(
+        "%(service)s: answers about police and immigration in %(city)s, with who said "
+        "it and when, and free services to call. Write MENU for topics, STOP to "
+        "unsubscribe. In danger? Call 911.",
+        service=service,
+        city=city,
+    )
+
+
+def opted_out(service: str) -> str:
+    return _(
+        "You're unsubscribed and will get no more messages from %(service)s. "
+        "Reply START to subscribe again.",
+        service=service,
+    )
+
+
+def opted_in(service: str) -> str:
+    return _(
+        "You're subscribed to %(service)s again. Write MENU to see the topics. "
+        "Reply STOP to unsubscribe.",
+        service=service,
+    )
+
+
+def language_switched() -> str:
+    return _("OK, I'll answer in English. Escriba ESPAÑOL para cambiar.")
+
+
+def write_menu() -> str:
+    return _("Write MENU to see all topics.")
+
+
+def forgotten() -> str:
+    return _(
+        "Done: what this service held about this conversation is deleted, "
+        "and the conversation starts over."
+    )
+
+
+def text_only() -> str:
+    return _("Sorry, I can only read text. Please write your question in words.")
+
+
+def empty_message() -> str:
+    return _("Please write a message.")
+
+
+def too_long(limit: int) -> str:
+    return _("Please write at most %(limit)d characters.", limit=limit)
+
+
+def unverified() -> str:
+    return _("(unverified)")
+
+
+def reply_with_number() -> str:
+    return _("Reply with a number.")

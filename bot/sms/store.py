@@ -1,0 +1,120 @@
+"""What the SMS channel keeps per sender, keyed so the database is no list of numbers.
+
+A sender is the HMAC-SHA256 of their E.164 number under a server secret
+(SENDER_HASH_KEY), not a plain hash: the space of phone numbers is small enough to
+hash every one of them, so without the secret nobody can tell from the database
+who wrote. Rows are read and written with raw SQL inside one BEGIN IMMEDIATE
+transaction per message, so two gunicorn workers handling a Twilio retry at the
+same moment cannot both act on it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+import phonenumbers
+
+REPLY_MAX_AGE = 24 * 3600  # Twilio stops retrying long before a day has passed
+
+
+def e164(number: str) -> str:
+    """One spelling per number ("520-555-1234", "+1 (520) 555-1234"): E.164 when it
+    parses as one, else the trimmed text (short codes, channel addresses)."""
+    raw = number.strip()
+    try:
+        parsed = phonenumbers.parse(raw, "US")
+    except phonenumbers.NumberParseException:
+        return raw
+    if not phonenumbers.is_possible_number(parsed):
+        return raw
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+@dataclass
+class Sender:
+    key: str
+    lang: str | None = None
+    menu: list[str] = field(default_factory=list)
+    pending: list[str] = field(default_factory=list)
+    opted_out: bool = False
+
+
+class Store:
+    def __init__(self, db, secret: str):
+        self.conn = db.conn
+        self._secret = secret.encode("utf-8")
+
+    def digest(self, value: str) -> str:
+        return hmac.new(self._secret, value.encode("utf-8"), hashlib.sha256).hexdigest()
+
+    def sender_key(self, number: str) -> str:
+        return self.digest(e164(number))
+
+    @contextmanager
+    def transaction(self):
+        # Deleted rows are overwritten with zeros, not left readable in free pages.
+        self.conn.execute("PRAGMA secure_delete = ON")
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self
+        except BaseException:
+            self.conn.rollback()
+            raise
+        self.conn.commit()
+
+    def purge(self, now: int, state_max_age: int) -> None:
+        """Drop replies older than a day and conversations older than the state age;
+        an expired opt-out keeps only the opt-out itself."""
+        cutoff = now - state_max_age
+        self.conn.execute("delete from sms_replies where created_at < ?", [now - REPLY_MAX_AGE])
+        self.conn.execute(
+            "delete from sms_senders where updated_at < ? and opted_out = 0", [cutoff]
+        )
+        self.conn.execute(
+            "update sms_senders set lang = null, menu = '[]', pending = '[]' "
+            "where updated_at < ? and (lang is not null or menu != '[]' or pending != '[]')",
+            [cutoff],
+        )
+
+    def replayed(self, message_key: str) -> str | None:
+        row = self.conn.execute(
+            "select reply from sms_replies where message = ?", [message_key]
+        ).fetchone()
+        return row[0] if row else None
+
+    def record(self, message_key: str, reply: str, now: int) -> None:
+        self.conn.execute(
+            "insert into sms_replies (message, reply, created_at) values (?, ?, ?)",
+            [message_key, reply, now],
+        )
+
+    def load(self, key: str) -> Sender:
+        row = self.conn.execute(
+            "select lang, menu, pending, opted_out from sms_senders where sender = ?", [key]
+        ).fetchone()
+        if row is None:
+            return Sender(key)
+        return Sender(key, row[0], json.loads(row[1]), json.loads(row[2]), bool(row[3]))
+
+    def save(self, sender: Sender, now: int) -> None:
+        self.conn.execute(
+            "insert into sms_senders (sender, lang, menu, pending, opted_out, updated_at) "
+            "values (?, ?, ?, ?, ?, ?) on conflict (sender) do update set "
+            "lang = excluded.lang, menu = excluded.menu, pending = excluded.pending, "
+            "opted_out = excluded.opted_out, updated_at = excluded.updated_at",
+            [
+                sender.key,
+                sender.lang,
+                json.dumps(sender.menu),
+                json.dumps(sender.pending, ensure_ascii=False),
+                int(sender.opted_out),
+                now,
+            ],
+        )
+
+    def delete(self, key: str) -> None:
+        self.conn.execute("delete from sms_senders where sender = ?", [key])

@@ -1,0 +1,186 @@
+"""Who can reach the staff pages: sign-in, limits, CSRF, cookies, and every route guarded."""
+
+import re
+import time
+
+import pytest
+from staff_pages import (  # noqa: F401 (fixtures)
+    EMAIL,
+    PASSWORD,
+    account,
+    csrf_from,
+    db,
+    set_language,
+    sign_in,
+    staff_client,
+)
+
+from bot import staff
+
+
+def test_sign_in_and_out(client, account):  # noqa: F811
+    assert client.get("/admin/listings").status_code == 302
+    resp = sign_in(client)
+    assert resp.status_code == 303 and resp.location.endswith("/admin/listings")
+    page = client.get("/admin/listings")
+    assert page.status_code == 200 and EMAIL in page.get_data(as_text=True)
+    token = csrf_from(page.get_data(as_text=True))
+    assert client.post("/admin/sign-out", data={"csrf_token": token}).status_code == 303
+    assert client.get("/admin/listings").status_code == 302
+
+
+def test_session_cookie_flags(client, account):  # noqa: F811
+    cookie = sign_in(client).headers["Set-Cookie"]
+    assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+def test_secure_flag_can_be_turned_off_for_local_http(tmp_path, account):  # noqa: F811
+    from bot import create_app
+
+    app = create_app({"TESTING": True, "DATABASE": str(tmp_path / "bot.sqlite3"),
+                      "SECRET_KEY": "k", "SESSION_COOKIE_SECURE": False})  # fmt: skip
+    cookie = sign_in(app.test_client()).headers["Set-Cookie"]
+    assert "Secure" not in cookie and "HttpOnly" in cookie
+
+
+def test_wrong_password_and_unknown_account_look_the_same(client, account):  # noqa: F811
+    wrong = sign_in(client, password="not the password at all")
+    unknown = sign_in(client, email="nobody@tucsonaz.gov")
+    assert wrong.status_code == unknown.status_code == 401
+    text = wrong.get_data(as_text=True)
+    assert "do not match" in text and f'value="{EMAIL}"' in text  # the email is kept
+    assert client.get("/admin/listings").status_code == 302
+
+
+def test_no_default_account(client):
+    for email, password in [("admin", "admin"), ("admin@localhost", "password")]:
+        assert sign_in(client, email=email, password=password).status_code == 401
+
+
+def test_disabled_account_is_signed_out_at_once(staff_client, db):  # noqa: F811
+    assert staff_client.get("/admin/listings").status_code == 200
+    staff.set_active(db, EMAIL, False)
+    assert staff_client.get("/admin/listings").status_code == 302
+    assert sign_in(staff_client).status_code == 401
+
+
+def test_password_change_ends_other_sessions(staff_client, db):  # noqa: F811
+    staff.set_password(db, EMAIL, "another long passphrase")
+    assert staff_client.get("/admin/listings").status_code == 302
+    assert sign_in(staff_client, password="another long passphrase").status_code == 303
+
+
+def test_attempts_limited_per_account(client, account, app):  # noqa: F811
+    for _ in range(app.config["SIGN_IN_MAX_PER_ACCOUNT"]):
+        assert sign_in(client, password="wrong guess 123").status_code == 401
+    blocked = sign_in(client)  # even the right password waits out the window
+    assert blocked.status_code == 429
+    assert "Too many" in blocked.get_data(as_text=True)
+
+
+def test_attempts_limited_per_address(client, account, app, db):  # noqa: F811
+    app.config["SIGN_IN_MAX_PER_ADDRESS"] = 3
+    for n in range(3):
+        assert sign_in(client, email=f"guess{n}@tucsonaz.gov").status_code == 401
+    assert sign_in(client).status_code == 429
+    other = app.test_client()
+    other_address = {"REMOTE_ADDR": "203.0.113.9"}
+    page = other.get("/admin/sign-in", environ_base=other_address)
+    resp = other.post("/admin/sign-in", environ_base=other_address, data={
+        "csrf_token": csrf_from(page.get_data(as_text=True)), "email": EMAIL,
+        "password": PASSWORD})  # fmt: skip
+    assert resp.status_code == 303
+    # The limit lives in SQLite (shared by every worker) and holds no plain addresses.
+    keys = [r["key"] for r in db.query("select key from sign_in_attempts")]
+    assert keys and not any("127.0.0.1" in k or "@" in k for k in keys)
+
+
+def test_window_passes(app, account, db):  # noqa: F811
+    from bot.sign_in_limits import Limits
+
+    limits = Limits("k", 60, 2, 100)
+    now = time.time()
+    assert limits.allow(db, "a@x.org", "1.1.1.1", now)
+    assert limits.allow(db, "a@x.org", "1.1.1.1", now)
+    assert not limits.allow(db, "a@x.org", "1.1.1.1", now)
+    assert limits.allow(db, "a@x.org", "1.1.1.1", now + 61)
+
+
+def test_csrf_missing_or_wrong_is_400(staff_client):  # noqa: F811
+    form = {"name": "X", "description": "x", "description_es": "x", "categories": "legal"}
+    assert staff_client.post("/admin/listings/new", data=form).status_code == 400
+    resp = staff_client.post("/admin/listings/new", data={**form, "csrf_token": "forged"})
+    assert resp.status_code == 400
+    assert staff_client.post("/admin/listings/1/retire").status_code == 400
+    assert staff_client.post("/admin/sign-out").status_code == 400
+
+
+def test_sign_in_form_needs_csrf(client, account):  # noqa: F811
+    resp = client.post("/admin/sign-in", data={"email": EMAIL, "password": PASSWORD})
+    assert resp.status_code == 400
+
+
+def _concrete(rule) -> str:
+    return re.sub(r"<(?:int:)?[a-z_]+>", "1", rule.rule)
+
+
+@pytest.mark.parametrize("signed_in", [False, True])
+def test_every_admin_route_needs_staff(app, client, account, signed_in):  # noqa: F811
+    """Every route under /admin, every method: a visitor without a session goes to sign-in."""
+    rules = [r for r in app.url_map.iter_rules() if r.rule.startswith("/admin")]
+    assert len(rules) >= 12
+    open_routes = {"admin.sign_in", "admin.language"}
+    checked = 0
+    for rule in rules:
+        if rule.endpoint in open_routes:
+            continue
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            visitor = app.test_client()
+            if signed_in:  # a session for an account disabled since: no longer staff
+                sign_in(visitor)
+            if signed_in:
+                from bot.db import connect
+
+                staff.set_active(connect(app.config["DATABASE"]), EMAIL, False)
+            resp = visitor.open(_concrete(rule), method=method)
+            assert resp.status_code in (302, 303, 401, 403), (rule.rule, method, resp.status_code)
+            if resp.status_code in (302, 303):
+                assert "/admin/sign-in" in resp.location
+            if signed_in:
+                staff.set_active(connect(app.config["DATABASE"]), EMAIL, True)
+            checked += 1
+    assert checked >= 13
+
+
+def test_next_cannot_leave_the_admin(client, account):  # noqa: F811
+    page = client.get("/admin/sign-in?next=https://evil.example/admin")
+    resp = client.post("/admin/sign-in", data={
+        "csrf_token": csrf_from(page.get_data(as_text=True)), "email": EMAIL,
+        "password": PASSWORD, "next": "https://evil.example/admin"})  # fmt: skip
+    assert resp.location.endswith("/admin/listings")
+
+
+def test_next_returns_to_the_page_asked_for(client, account):  # noqa: F811
+    first = client.get("/admin/audit?listing=3")
+    assert first.status_code == 302
+    page = client.get(first.location)
+    # the sign-in form's own "next" (the language switch has one too, before it)
+    nxt = re.findall(r'name="next" value="([^"]*)"', page.get_data(as_text=True))[-1]
+    resp = client.post("/admin/sign-in", data={
+        "csrf_token": csrf_from(page.get_data(as_text=True)), "email": EMAIL,
+        "password": PASSWORD, "next": nxt.replace("&amp;", "&")})  # fmt: skip
+    assert resp.location.endswith("/admin/audit?listing=3")
+
+
+def test_sign_in_page_in_spanish(client, account):  # noqa: F811
+    set_language(client, "es")
+    text = client.get("/admin/sign-in").get_data(as_text=True)
+    assert 'lang="es"' in text and "Iniciar sesión" in text
+    wrong = sign_in(client, password="nope nope nope").get_data(as_text=True)
+    assert "no coinciden" in wrong
+
+
+def test_security_headers(staff_client):  # noqa: F811
+    resp = staff_client.get("/admin/listings")
+    assert resp.headers["Cache-Control"] == "no-store"
+    assert "frame-ancestors 'none'" in resp.headers["Content-Security-Policy"]
