@@ -105,20 +105,22 @@ class Matcher:
         for text, word in lex.get("phrases", {}).items():
             words = [self.synonyms.get(w, w) for w in self._expand(tokens(text))]
             phrases[tuple(words)] = word
-        self._phrase_words = {" ".join(k): v for k, v in phrases.items()}
+        # Longest phrase first, so "because i was speaking spanish" beats "speaking spanish";
+        # group n of the pattern is phrase n of this list.
+        ordered = sorted(phrases, key=len, reverse=True)
+        self._phrase_by_group = [phrases[words] for words in ordered]
         self._phrase_re = (
             re.compile(
                 r"\b(?:"
                 + "|".join(
                     "(" + (_FILLERS + " ").join(re.escape(w) for w in words) + ")"
-                    for words in sorted(phrases, key=len, reverse=True)
+                    for words in ordered
                 )
                 + r")\b"
             )
             if phrases
             else None
         )
-        self._phrase_by_group = [phrases[w] for w in sorted(phrases, key=len, reverse=True)]
         stop = lex.get("stopwords", {})
         self.stopwords = {w for lang in LANGS for s in stop.get(lang, []) for w in tokens(s)}
         self._stemmer = _Stemmer()
@@ -220,8 +222,6 @@ class Matcher:
 
     def keys(self, text: str) -> set[str]:
         return {self._stemmer.stem(w) for w in self.canonical(text) if w not in self.stopwords}
-
-    _keys = keys
 
     # -- scoring -------------------------------------------------------------
 

@@ -51,9 +51,9 @@ def _state() -> dict:
 def engine() -> Engine:
     eng = _state()["engine"]
     if eng is None:
-        from .errors import ApiError
+        from .errors import ApiError, _messages
 
-        raise ApiError(503, "unavailable", lambda: "The service is not available right now.")
+        raise ApiError(503, *_messages()[503])
     return eng
 
 
