@@ -45,6 +45,12 @@ tests/browser/node_modules/axe-core/axe.min.js: tests/browser/package-lock.json
 bench: setup
 	$(BIN)/python -m bench
 
+# Not part of `make test`: gunicorn as the Procfile runs it under chat, SMS and staff
+# traffic (README "Load"). Tune with LOAD_DURATION, LOAD_RATE, LOAD_CONCURRENCY, ...
+.PHONY: load
+load: setup
+	$(BIN)/python -m bench.load
+
 # Re-extract every fixed string, merge into the catalogs, compile.
 translations: $(VENV)/.installed
 	$(BIN)/pybabel extract -F pyproject.toml --no-location --sort-output \

@@ -7,9 +7,32 @@ workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 threads = int(os.environ.get("GUNICORN_THREADS", "4"))
 worker_class = "gthread"
 timeout = 30
-# Access logs would carry client addresses and paths; none is written. Structured,
-# redacted request logs are issue 6's work.
-accesslog = None
-errorlog = "-"
 # Migrations and seeding run once in the master before workers fork.
 preload_app = True
+
+# Logs: JSON lines on stderr, gunicorn's and the app's alike (bot/request_log.py).
+# Gunicorn's access log stays off: it would carry client addresses, raw paths and query
+# strings. The app writes its own redacted request line, with the request id, instead.
+accesslog = None
+errorlog = "-"
+loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
+logconfig_dict = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"json": {"()": "bot.request_log.JsonFormatter"}},
+    "filters": {"redact": {"()": "bot.request_log.RedactFilter"}},
+    "handlers": {
+        "stderr": {
+            "class": "bot.request_log.StderrHandler",
+            "formatter": "json",
+            "filters": ["redact"],
+        },
+    },
+    "root": {"level": os.environ.get("BOT_LOG_LEVEL", "INFO"), "handlers": ["stderr"]},
+    "loggers": {
+        # No level here: gunicorn sets it from `loglevel` just before.
+        "gunicorn.error": {"handlers": [], "propagate": True},
+        # Setting logconfig_dict turns gunicorn's access logger on; keep it silent.
+        "gunicorn.access": {"level": "CRITICAL", "handlers": [], "propagate": False},
+    },
+}

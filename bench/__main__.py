@@ -79,3 +79,7 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+    print()
+    from . import hostile  # worst-case inputs and the rate limiter's cost
+
+    hostile.main()

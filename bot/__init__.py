@@ -38,24 +38,39 @@ def create_app(test_config=None) -> Flask:
     app.config.from_prefixed_env("BOT")
     if test_config is not None:
         app.config.update(test_config)
+    from . import production, request_log
+
+    request_log.init_app(app)  # first, so its request id and request line wrap the rest
+    production.check(app)  # before any secret falls back to a file in instance/
     os.makedirs(app.instance_path, exist_ok=True)
     if not app.config.get("DATABASE"):
         app.config["DATABASE"] = os.path.join(app.instance_path, "bot.sqlite3")
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret(app, "secret_key")
 
-    from . import admin, chat, cli, db, errors, health, i18n, services, sms
+    from . import admin, backup, chat, cli, db, errors, health, i18n, services, sms
 
     db.init_app(app)
+    backup.init_app(app)
     i18n.init_app(app)
     errors.init_app(app)
+    from . import security  # headers on every response, errors and static files included
+
+    security.init_app(app)
     cli.init_app(app)
     services.build(app)
     app.register_blueprint(health.bp)
     app.register_blueprint(chat.bp)
+    from . import api_spec  # GET /api/openapi.json
+
+    app.register_blueprint(api_spec.bp)
     app.register_blueprint(sms.bp)
     admin.init_app(app)
     from . import widget  # /chat, /widget.js, CORS for /api/chat
 
     app.register_blueprint(widget.bp)
+    from . import privacy, retention  # /privacy; the purge, its schedule, `flask purge`
+
+    retention.init_app(app)
+    app.register_blueprint(privacy.bp)
     return app

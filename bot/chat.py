@@ -8,9 +8,10 @@ import json
 
 from flask import Blueprint, current_app, g, jsonify, request
 from flask_babel import gettext as _
+from werkzeug.exceptions import HTTPException
 
-from . import services
-from .errors import ApiError
+from . import rate_limits, services
+from .errors import ApiError, rate_limited
 from .i18n import best_request_language
 from .sessions import State
 
@@ -39,10 +40,28 @@ def _read_json() -> dict:
     return data
 
 
+def _language_hint(data: dict) -> str | None:
+    """The language a request asks for, before it is checked: for refusals only."""
+    lang = data.get("lang")
+    if lang in current_app.config["LANGUAGES"]:
+        return lang
+    token = data.get("session")
+    state = services.session_codec().loads(token) if isinstance(token, str) else None
+    return state.lang if state else None
+
+
 @bp.post("/chat")
 def chat():
     languages = current_app.config["LANGUAGES"]
     codec = services.session_codec()
+    verdict = rate_limits.check_chat()  # every request counts, well-formed or not
+    if verdict and not verdict.allowed:
+        try:
+            hint = _language_hint(_read_json())
+        except (ApiError, HTTPException):
+            hint = None
+        g.lang = hint or best_request_language(languages)
+        raise rate_limited(verdict.retry_after)
     data = _read_json()
 
     lang = data.get("lang")
@@ -80,7 +99,7 @@ def chat():
     default = g.lang or current_app.config["DEFAULT_LANGUAGE"]
     reply, state = services.engine().respond(message, state, services.listings, default)
     g.lang = reply.language
-    services.after_turn("chat", reply)
+    services.after_turn("chat", message, reply)
     return jsonify(
         {
             "session": codec.dumps(state),

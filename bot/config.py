@@ -32,8 +32,13 @@ DEFAULTS = {
     "PROXY_FIX": 0,
     # Most segments one SMS reply may cost; the rest waits behind MORE/MAS.
     "SMS_MAX_SEGMENTS": 3,
-    # A sender's language, menu and MORE pages are forgotten after this many seconds.
-    "SMS_STATE_MAX_AGE": 24 * 3600,
+    # A sender's language, menu and MORE pages are forgotten after this many days of
+    # silence (PRIVACY.md); SMS_STATE_MAX_AGE, in seconds, still wins when it is set.
+    "CONVERSATION_MAX_AGE_DAYS": 1,
+    "SMS_STATE_MAX_AGE": None,
+    # The retention purge (bot/retention.py) runs at most once per this many seconds,
+    # started by whichever request finds it due; 0 leaves it to `flask purge --every`.
+    "PURGE_INTERVAL_SECONDS": 3600,
     # Staff pages (bot/admin, README "Directory"). The session cookie is Secure by
     # default; set BOT_SESSION_COOKIE_SECURE=false only for local http development.
     "SESSION_COOKIE_SECURE": True,
@@ -47,6 +52,19 @@ DEFAULTS = {
     "SIGN_IN_WINDOW_SECONDS": 15 * 60,
     "SIGN_IN_MAX_PER_ACCOUNT": 5,
     "SIGN_IN_MAX_PER_ADDRESS": 20,
+    # Chat API requests per client address per minute (bot/rate_limits.py, README
+    # "Security"); 0 turns the limit off. Typing and reading an answer takes a person
+    # 10+ s, and menu taps come a few seconds apart, so one resident stays under ~10;
+    # 60 leaves room for several residents behind one address (library or shelter
+    # Wi-Fi, a phone carrier's shared NAT) and still stops a script within a second.
+    "CHAT_RATE_LIMIT_PER_MINUTE": 60,
+    # Strict-Transport-Security max-age, sent only on HTTPS requests; 0 sends none.
+    "HSTS_MAX_AGE": 365 * 24 * 3600,
+    # Operations (bot/request_log.py, bot/production.py, README "Running in production").
+    # PRODUCTION: refuse to start without BOT_SECRET_KEY and BOT_SENDER_HASH_KEY.
+    "PRODUCTION": False,
+    # Lowest level written as JSON lines to stderr (DEBUG adds the probes' lines).
+    "LOG_LEVEL": "INFO",
     # A listing not verified for this many days is flagged for a call.
     "STALE_AFTER_DAYS": 180,
     # Largest CSV a staff member may upload for import, in bytes.
@@ -55,6 +73,12 @@ DEFAULTS = {
     # /api/chat from a browser, as exact origins ["https://www.tucsonaz.gov"]. Empty:
     # only the bot's own origin.
     "ALLOWED_EMBED_ORIGINS": [],
+    # Staff insight (bot/insight, README "Staff insight"). QUEUE_ENABLED=false: no
+    # question text is ever written. Scrubbed unanswered questions are deleted after
+    # QUEUE_RETENTION_DAYS; counts (no text) after COUNTS_RETENTION_DAYS.
+    "QUEUE_ENABLED": True,
+    "QUEUE_RETENTION_DAYS": 30,
+    "COUNTS_RETENTION_DAYS": 730,
     # Dates on the staff pages are shown in the city's time zone.
     "BABEL_DEFAULT_TIMEZONE": "America/Phoenix",
     "BABEL_TRANSLATION_DIRECTORIES": str(ROOT / "translations"),

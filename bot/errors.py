@@ -11,11 +11,18 @@ from werkzeug.exceptions import HTTPException
 
 
 class ApiError(Exception):
-    def __init__(self, status: int, code: str, message_fn):
+    def __init__(self, status: int, code: str, message_fn, headers: dict | None = None):
         super().__init__(code)
         self.status = status
         self.code = code
         self.message_fn = message_fn  # called inside the resident's locale
+        self.headers = headers or {}
+
+
+def rate_limited(retry_after: int) -> ApiError:
+    """429 with Retry-After: a client (or the widget) knows how long to wait."""
+    code, message = _messages()[429]
+    return ApiError(429, code, message, {"Retry-After": str(retry_after)})
 
 
 def _messages():
@@ -31,12 +38,14 @@ def _messages():
     }
 
 
-def error_response(status: int, code: str, message_fn):
+def error_response(status: int, code: str, message_fn, headers=None):
     lang = g.get("lang") or current_app.config["DEFAULT_LANGUAGE"]
     with force_locale(lang):
         body = {"error": {"code": code, "message": message_fn()}}
     resp = jsonify(body)
     resp.status_code = status
+    for name, value in headers or ():
+        resp.headers[name] = value
     return resp
 
 
@@ -47,14 +56,16 @@ def _wants_json() -> bool:
 def init_app(app) -> None:
     @app.errorhandler(ApiError)
     def api_error(exc: ApiError):
-        return error_response(exc.status, exc.code, exc.message_fn)
+        return error_response(exc.status, exc.code, exc.message_fn, exc.headers.items())
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
         if not _wants_json():
             return exc
         code, message = _messages().get(exc.code, ("error", lambda: exc.name))
-        return error_response(exc.code or 500, code, message)
+        # Keep what the exception says about the protocol (Allow on a 405, for one).
+        headers = [(k, v) for k, v in exc.get_headers() if k.lower() != "content-type"]
+        return error_response(exc.code or 500, code, message, headers)
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception):

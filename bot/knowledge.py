@@ -38,6 +38,8 @@ _LANG_BLOCK = {
         "patterns": _STRINGS,
         "keywords": _STRINGS,
         "answer": {"type": "string", "minLength": 1},
+        # A shorter answer for SMS only, sized for the first text (bot/sms/budget.py).
+        "sms": {"type": "string", "minLength": 1},
     },
 }
 INTENT_SCHEMA = {
@@ -162,8 +164,13 @@ def _check(schema: dict, data, path: Path, problems: list[str]) -> bool:
     return not errors
 
 
-def load(intents_dir: str | Path, resources_dir: str | Path) -> Knowledge:
-    """Read and cross-check every data file; raise KnowledgeError listing all faults."""
+def load(
+    intents_dir: str | Path, resources_dir: str | Path, sms_max_segments: int | None = None
+) -> Knowledge:
+    """Read and cross-check every data file; raise KnowledgeError listing all faults.
+
+    `sms` answers are checked against `sms_max_segments`, by default the shipped
+    SMS_MAX_SEGMENTS: a deployment may raise it (more room), not lower it."""
     intents_dir, resources_dir = Path(intents_dir), Path(resources_dir)
     problems: list[str] = []
 
@@ -204,6 +211,7 @@ def load(intents_dir: str | Path, resources_dir: str | Path) -> Knowledge:
         )
 
     problems.extend(_cross_check(intents, statements, intents_dir))
+    problems.extend(_sms_check(intents, statements, sms_max_segments))
     if problems:
         raise KnowledgeError(problems)
     return Knowledge(intents=intents, statements=statements, lexicon=lexicon)
@@ -254,4 +262,41 @@ def _cross_check(intents: dict[str, Intent], statements: dict, intents_dir: Path
                 seen_patterns[key] = intent.id
     if menus and sorted(menus) != list(range(1, len(menus) + 1)):
         problems.append(f"{intents_dir}: menu positions must run 1..{len(menus)} without gaps")
+    return problems
+
+
+def _sms_check(intents: dict[str, Intent], statements: dict, max_segments: int | None) -> list[str]:
+    """An `sms` answer is in both languages or neither, only where there is an
+    answer, and short enough that the first text still has the attribution and a
+    phone number (bot/sms/budget.py says how that is counted)."""
+    from .config import DEFAULTS
+    from .sms import budget  # here, not at the top: bot.sms imports the app's services
+
+    max_segments = max_segments or DEFAULTS["SMS_MAX_SEGMENTS"]
+    problems = []
+    for intent in intents.values():
+        p = intent.path
+        has = {lang: "sms" in intent.lang[lang] for lang in LANGS}
+        if not any(has.values()):
+            continue
+        if intent.type == "conversation":
+            problems.append(f"{p}: sms: conversation replies come from the catalogs; remove it")
+            continue
+        for lang in LANGS:
+            if not has[lang]:
+                other = next(o for o in LANGS if has[o])
+                problems.append(
+                    f"{p}: {lang}.sms: missing: {intent.id} has an sms answer in {other}, "
+                    f"so it needs one in {lang} too"
+                )
+                continue
+            source = statements.get(intent.sources[0]) if intent.sources else None
+            attribution = source and budget.short_attribution(
+                source["speaker"], source["date"][lang]
+            )
+            more, unverified = budget.fixed_strings(DEFAULTS["BABEL_TRANSLATION_DIRECTORIES"], lang)
+            sms = intent.lang[lang]["sms"]
+            why = budget.problem(sms, attribution, more, unverified, max_segments)
+            if why:
+                problems.append(f"{p}: {lang}.sms: {intent.id} ({lang}): {why}")
     return problems

@@ -10,9 +10,10 @@ migrations = Migrations("bot")
 
 def all_sets() -> list[Migrations]:
     """Every migration set, applied in this order (channels keep their own sets)."""
+    from .insight.migrations import migrations as insight  # queue, counts, learned patterns
     from .sms.migrations import migrations as sms  # the SMS channel's own set
 
-    return [migrations, sms]
+    return [migrations, sms, insight]
 
 
 @migrations()
@@ -146,3 +147,21 @@ def m007_pending_imports(db):
         pk="id",
         not_null={"staff_id", "sha256", "content", "created_at"},
     )
+
+
+@migrations()
+def m008_rate_limits(db):
+    # Requests per client address per fixed window (bot/rate_limits.py). The key is an
+    # HMAC of the address, never the address; rows go once their window has passed.
+    db.execute(
+        "create table rate_limits (key text not null, window_start integer not null, "
+        "hits integer not null, primary key (key, window_start)) without rowid"
+    )
+
+
+@migrations()
+def m009_maintenance(db):
+    # When each scheduled job last ran (bot/retention.py): a request that finds the
+    # purge due claims it with one UPDATE, so only one gunicorn worker runs it.
+    db["maintenance"].create({"job": str, "last_run": float}, pk="job", not_null={"last_run"})
+    db["maintenance"].insert({"job": "purge", "last_run": 0.0})

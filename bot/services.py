@@ -7,10 +7,11 @@ channels share one way in, and a channel can register a hook that sees every tur
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import yaml
-from flask import current_app
+from flask import current_app, g
 
 from . import directory
 from .db import get_db
@@ -27,13 +28,15 @@ class NotReady(Exception):
 
 def build(app) -> None:
     """Load and validate the data files; keep the problems if they do not fit."""
-    state = {"engine": None, "problems": [], "turn_hooks": []}
+    state = {"engine": None, "problems": [], "turn_hooks": [], "keyword_hooks": [],
+             "patterns": None, "patterns_version": None, "rebuild": threading.Lock()}  # fmt: skip
     try:
         knowledge = load(app.config["INTENTS_DIR"], app.config["RESOURCES_DIR"])
         service_file = Path(app.config["RESOURCES_DIR"]) / "service.yaml"
         with open(service_file, encoding="utf-8") as f:
             service = yaml.safe_load(f)
         state["engine"] = Engine(knowledge, service, app.config["LISTINGS_PER_ANSWER"])
+        state["knowledge"], state["service"] = knowledge, service
     except KnowledgeError as exc:
         state["problems"] = exc.problems
         for problem in exc.problems:
@@ -49,12 +52,49 @@ def _state() -> dict:
 
 
 def engine() -> Engine:
-    eng = _state()["engine"]
-    if eng is None:
+    state = _state()
+    if state["engine"] is None:
         from .errors import ApiError, _messages
 
         raise ApiError(503, *_messages()[503])
-    return eng
+    if state["patterns"] is not None and not g.get("_patterns_checked"):
+        g._patterns_checked = True  # once per request: one small SELECT
+        _refresh(state)
+    return state["engine"]
+
+
+def learn_from(source) -> None:
+    """Let `source` add patterns to the data files' (the patterns staff learn from the
+    unanswered questions, bot/insight). `source.version(db)` is a number that changes
+    with every change, checked once per request, so every worker rebuilds its matcher
+    on the first request after a change; `source.apply(knowledge, db)` returns the
+    knowledge with the patterns added."""
+    state = current_app.extensions[_EXT]
+    state["patterns"], state["patterns_version"] = source, None
+
+
+def _refresh(state: dict) -> None:
+    source, db = state["patterns"], get_db()
+    try:
+        version = source.version(db)
+    except Exception:  # e.g. a database not upgraded yet: answer from the data files
+        if not state.get("patterns_unreadable"):
+            state["patterns_unreadable"] = True
+            current_app.logger.exception("learned patterns: cannot read their version")
+        return
+    if version == state["patterns_version"]:
+        return
+    with state["rebuild"]:  # one rebuild per worker, not one per thread
+        if version == state["patterns_version"]:
+            return
+        try:
+            knowledge = source.apply(state["knowledge"], db)
+            state["engine"] = Engine(knowledge, state["service"],
+                                     current_app.config["LISTINGS_PER_ANSWER"])  # fmt: skip
+        except Exception:
+            # The engine built before keeps answering; tried again at the next change.
+            current_app.logger.exception("learned patterns (version %s) not applied", version)
+        state["patterns_version"] = version
 
 
 def ready() -> bool:
@@ -70,10 +110,24 @@ def listings(categories: list[str], lang: str, limit: int, intent: str | None = 
 
 
 def on_turn(hook) -> None:
-    """Register `hook(channel, reply)`, called after every answered message."""
+    """Register `hook(channel, message, reply)`, called after every answered message.
+
+    `message` is what the resident wrote: a hook must not keep or log it as it is
+    (the unanswered-questions queue scrubs it first)."""
     current_app.extensions[_EXT]["turn_hooks"].append(hook)
 
 
-def after_turn(channel: str, reply) -> None:
+def after_turn(channel: str, message: str, reply) -> None:
     for hook in _state()["turn_hooks"]:
-        hook(channel, reply)
+        hook(channel, message, reply)
+
+
+def on_keyword(hook) -> None:
+    """Register `hook(channel, kind, lang)`, called after an SMS opt-out or opt-in that
+    never reached the engine (a keyword such as STOP or PARAR). No sender is passed."""
+    current_app.extensions[_EXT]["keyword_hooks"].append(hook)
+
+
+def after_keyword(channel: str, kind: str, lang: str | None) -> None:
+    for hook in _state()["keyword_hooks"]:
+        hook(channel, kind, lang)

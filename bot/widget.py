@@ -17,7 +17,7 @@ from flask import Blueprint, Response, current_app, g, render_template, request,
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
-from . import services
+from . import privacy, services
 from .errors import ApiError
 
 bp = Blueprint("widget", __name__)
@@ -81,6 +81,7 @@ def _strings() -> dict[str, str]:
             "Nothing you write is kept in this browser after you close the tab. "
             "If you are in danger, call 911."
         ),
+        "privacy_link": _("What we keep and how to delete it"),
         "open": _("Chat: questions about police and immigration"),
         "open_short": _("Ask a question"),
         "frame_title": _("Chat with community answers"),
@@ -135,6 +136,7 @@ def chat_page():
         "parent_origin": _parent_origin() if embed else None,
         "max_chars": current_app.config["MAX_MESSAGE_CHARS"],
         "strings": strings,
+        "privacy": {code: privacy.page_url(code) for code in privacy.ENDPOINTS},
     }
     return render_template("chat.html", lang=lang, embed=embed, t=strings[lang], boot=boot)
 
@@ -161,17 +163,17 @@ def loader():
 
 @bp.after_request
 def security_headers(response: Response) -> Response:
-    """CSP on the widget's own routes only; the API and other pages set their own."""
+    """The chat page's CSP, framed by the allowed origins; bot/security.py adds the rest
+    (and gives /widget.js, a script, the policy that allows nothing)."""
+    if request.endpoint != "widget.chat_page":
+        return response
     ancestors = " ".join(["'self'", *allowed_origins()])
     response.headers["Content-Security-Policy"] = (
         "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; "
         "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
         f"frame-ancestors {ancestors}"
     )
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Referrer-Policy"] = "no-referrer"
-    if request.endpoint == "widget.chat_page":
-        response.headers["Cache-Control"] = "no-store"
+    response.headers["Cache-Control"] = "no-store"
     return response
 
 

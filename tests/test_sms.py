@@ -8,6 +8,7 @@ import secrets
 import sqlite3
 from xml.etree import ElementTree
 
+import phonenumbers
 import pytest
 from flask_babel import force_locale
 from twilio.request_validator import RequestValidator
@@ -54,7 +55,7 @@ class Phone:
         self.count = 0
         self.turns = []  # (channel, engine Reply) for every engine turn
         with app.app_context():
-            services.on_turn(lambda channel, reply: self.turns.append((channel, reply)))
+            services.on_turn(lambda channel, _message, reply: self.turns.append((channel, reply)))
 
     def form(self, body, sid=None, media=0):
         self.count += 1
@@ -131,6 +132,11 @@ def opted_in_text(app, lang):
 def menu_number(app, intent_id):
     with app.app_context():
         return str(services.engine().knowledge.menu.index(intent_id) + 1)
+
+
+def sms_answer(app, intent_id, lang):
+    with app.app_context():
+        return services.engine().knowledge.intents[intent_id].text(lang, "sms").strip()
 
 
 def label(app, intent_id, lang):
@@ -313,7 +319,8 @@ def test_spanish_conversation_then_english_then_stop_then_silence_then_start(app
     assert label(app, "legal_help", "es") in menu
     answer = phone.one(menu_number(app, "legal_help"))
     assert phone.intents[-1] == "legal_help" and phone.turns[-1][1].language == "es"
-    assert answer.startswith(phone.turns[-1][1].answer.split()[0])
+    assert answer.startswith(sms_answer(app, "legal_help", "es"))  # the short SMS answer
+    assert "(520) 868-0191" in answer  # and a number to call on the same text
     phone.one("necesito un abogado")
     assert phone.intents[-1] == "legal_help" and phone.turns[-1][1].language == "es"
     phone.one("ICE")
@@ -377,6 +384,53 @@ def test_a_new_message_replaces_what_was_waiting_behind_more(app):
     phone.one("hola")
     phone.one("thanks")
     assert phone.one("MORE") == say(app, phone.turns[-1][1].language, replies.nothing_more)
+
+
+def _intents_with_phones(app, lang):
+    """Every intent whose answer lists a phone number today, with the listings' numbers."""
+    with app.app_context():
+        engine = services.engine()
+        limit = app.config["LISTINGS_PER_ANSWER"]
+        for intent in engine.knowledge.intents.values():
+            if intent.type == "conversation" or not intent.categories:
+                continue
+            listings = services.listings(intent.categories, lang, limit, intent=intent.id)
+            numbers = [m.raw_string for r in listings if r["phone"]
+                       for m in phonenumbers.PhoneNumberMatcher(r["phone"], "US")]  # fmt: skip
+            if numbers:
+                yield intent, numbers
+
+
+@pytest.mark.parametrize(("lang", "switch"), [("en", "ENGLISH"), ("es", "ESPAÑOL")])
+def test_the_first_reply_to_every_topic_with_listings_carries_a_phone_number(app, lang, switch):
+    """Issue 3, end to end: signed webhook, TwiML parsed, in both languages."""
+    seen = []
+    for n, (intent, numbers) in enumerate(_intents_with_phones(app, lang)):
+        phone = Phone(app, number=f"+1520555{n:04d}")
+        phone.one(switch)
+        if intent.menu:
+            first = phone.one(menu_number(app, intent.id))
+        else:  # human: not a menu topic, so asked in words
+            first = phone.one(intent.lang[lang]["patterns"][0])
+        assert phone.intents[-1] == intent.id and phone.turns[-1][1].language == lang
+        assert segments.count(first) <= app.config["SMS_MAX_SEGMENTS"], first
+        assert first.startswith(sms_answer(app, intent.id, lang)), first
+        assert any(number in first for number in numbers), (intent.id, lang, first)
+        seen.append(intent.id)
+    assert {"report_crime", "legal_help", "hate_crime", "human"} <= set(seen)
+
+
+@pytest.mark.parametrize(("lang", "switch"), [("en", "ENGLISH"), ("es", "ESPAÑOL")])
+def test_an_emergency_text_gets_911_first_in_one_message(app, lang, switch):
+    phone = Phone(app)
+    phone.one(switch)
+    with app.app_context():
+        pattern = services.engine().knowledge.intents["emergency"].lang[lang]["patterns"][0]
+    reply = phone.one(pattern)
+    assert phone.intents[-1] == "emergency"
+    assert reply.startswith(sms_answer(app, "emergency", lang))
+    assert reply.split(".")[0].find("911") in range(0, 15)
+    assert not reply.endswith(say(app, lang, replies.more_prompt))
 
 
 # -- keywords ------------------------------------------------------------------

@@ -2,15 +2,20 @@
 word or a phone number, and every reply the bot can send measured in both languages."""
 
 import re
+import shutil
 
+import phonenumbers
 import pytest
+import yaml
 from flask_babel import force_locale
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot import services
+from bot.config import ROOT
+from bot.knowledge import KnowledgeError, load
 from bot.sessions import State
-from bot.sms import compose, replies, segments
+from bot.sms import budget, compose, replies, segments
 from bot.sms.pages import Block, cut_points, paginate
 from bot.sms.segments import GSM7, GSM7_BASIC, GSM7_EXTENSION, UCS2
 
@@ -150,6 +155,66 @@ def test_paging_never_exceeds_the_budget_and_never_loses_or_rewrites_a_word(
     assert sent == [w for words in paragraphs for w in " ".join(words).split()]
 
 
+def test_a_block_that_does_not_fit_whole_is_sent_in_its_first_shorter_form_that_fits():
+    answer = Block("a" * 100, prose=True)
+    listing = Block("Name (a long detail): (520) 868-0191 " + "x" * 40,
+                    shorter=("Name: (520) 868-0191", "(520) 868-0191"))  # fmt: skip
+    pages = paginate([answer, listing, Block("tail " * 30)], 1, MORE)
+    assert pages[0] == "a" * 100 + "\n\nName: (520) 868-0191\n\n" + MORE
+
+
+def test_a_preview_ends_the_page_and_the_whole_block_heads_the_next():
+    whole = "Biblioteca Pública del Condado de Pima: (520) 791-4010 (sin verificar)"
+    block = Block(whole, preview="(520) 791-4010 (sin verificar)")
+    pages = paginate([Block("á" * 140, prose=True), block, Block("Y más.")], 3, MORE)
+    assert pages[0] == "á" * 140 + "\n\n(520) 791-4010 (sin verificar)\n\n" + MORE
+    assert pages[1] == whole + "\n\nY más."
+
+
+def test_the_attribution_steps_behind_the_number_only_when_both_cannot_share_the_page():
+    attribution = Block("- " + "Chris Magnus, Police Chief, op-ed, 2017 " * 2,
+                        shorter=("- Chris Magnus, 2017",), yields=True)  # fmt: skip
+    number = Block("Tucson Police: (520) 791-4444 (unverified)",
+                   preview="(520) 791-4444 (unverified)")  # fmt: skip
+    # UCS-2, 201 characters: the answer (130) and the whole number line fit with the
+    # prompt, but not with even the short attribution too: the number goes first.
+    pages = paginate([Block("á" * 130, prose=True), attribution, number], 3, "Responda MAS.")
+    assert pages == ["á" * 130 + "\n\n" + number.text + "\n\nResponda MAS.", attribution.text]
+    # With room for both (GSM-7), the order is the usual one: who said it, then the number.
+    roomy = paginate([Block("a" * 130, prose=True), attribution, number], 3, "Responda MAS.")
+    assert roomy == ["\n\n".join(["a" * 130, attribution.text, number.text])]
+
+
+_forms = st.lists(_words, min_size=1, max_size=8).map(" ".join)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(
+        st.tuples(_forms, st.lists(_forms, max_size=2), st.booleans(), st.booleans()),
+        min_size=1,
+        max_size=6,
+    ),
+    st.integers(min_value=1, max_value=4),
+)
+def test_shorter_forms_previews_and_yielding_never_exceed_the_budget_or_lose_a_block(
+    specs, max_segments
+):
+    blocks = [
+        Block(
+            text, shorter=tuple(shorter), yields=yields, preview=text.split()[0] if preview else ""
+        )
+        for text, shorter, yields, preview in specs
+    ]
+    pages = paginate(blocks, max_segments, MORE)
+    for page in pages:
+        assert segments.count(page) <= max_segments
+    sent = set("\n\n".join(_content(pages)).split())
+    # Every block arrives in one of its forms (a preview is followed by the whole block).
+    for block in blocks:
+        assert any(set(form.split()) <= sent for form in (block.text, *block.shorter)), block
+
+
 # -- every reply the bot can send ----------------------------------------------
 
 
@@ -163,6 +228,19 @@ def _every_reply(lang: str):
         yield reply
 
 
+def _pages(app, reply):
+    with force_locale(reply.language):
+        more = replies.more_prompt()
+        knowledge = services.engine().knowledge
+        pages = paginate(compose.blocks(reply, knowledge), app.config["SMS_MAX_SEGMENTS"], more)
+    return pages, more
+
+
+def _numbers(phone: str) -> list[str]:
+    """The dialable numbers in a listing's phone field, as written."""
+    return [m.raw_string for m in phonenumbers.PhoneNumberMatcher(phone, "US")]
+
+
 @pytest.mark.parametrize("lang", ["en", "es"])
 def test_every_intent_answer_fits_the_budget_in_both_languages(app, lang):
     max_segments = app.config["SMS_MAX_SEGMENTS"]
@@ -171,26 +249,81 @@ def test_every_intent_answer_fits_the_budget_in_both_languages(app, lang):
         replies_seen = 0
         for reply in _every_reply(lang):
             replies_seen += 1
-            with force_locale(lang):
-                more = replies.more_prompt()
-                pages = paginate(compose.blocks(reply, knowledge), max_segments, more)
+            pages, more = _pages(app, reply)
             for page in pages:
                 assert 1 <= segments.count(page) <= max_segments, (reply.intent, page)
             body = _content(pages, more)
-            # The answer comes first, then one attribution, then numbers to call.
-            assert pages[0].startswith(reply.answer.split()[0])
+            answer = compose.answer_text(reply, knowledge)
+            # The (short) answer comes first, whole, and before any number.
+            assert pages[0].startswith(answer.split()[0])
             joined = "\n\n".join(body)
-            order = [joined.index(reply.answer.split()[-1])]
-            if reply.attributions:
-                order.append(joined.index("- " + reply.attributions[0]))
+            end_of_answer = joined.index(answer.split()[-1])
+            if reply.attributions:  # in full, or as "- speaker, date"
+                first = reply.sources[0]
+                assert (
+                    "- " + reply.attributions[0] in joined
+                    or f"- {first['speaker']}, {first['date']}" in joined
+                ), reply.intent
             for resource in reply.resources:
-                if resource["phone"]:
+                if resource["phone"]:  # every number arrives, after the answer
                     assert resource["phone"] in joined, (reply.intent, resource["phone"])
-                    order.append(joined.index(resource["phone"]))
-            assert order == sorted(order), reply.intent
+                    assert joined.index(resource["phone"]) > end_of_answer
             # Nothing is rewritten: the answer's words all arrive unchanged.
-            assert reply.answer.split() == " ".join(body).split()[: len(reply.answer.split())]
+            assert answer.split() == " ".join(body).split()[: len(answer.split())]
         assert replies_seen == len(services.engine().knowledge.intents)
+
+
+def _whole_lines(reply, knowledge) -> set[str]:
+    """Every line the first page may hold, each whole: the answer, the attribution
+    in either form, and each listing in any of its forms."""
+    lines = {compose.answer_text(reply, knowledge), replies.write_menu()}
+    if reply.attributions:
+        first = reply.sources[0]
+        lines |= {"- " + a for a in reply.attributions}
+        lines.add(f"- {first['speaker']}, {first['date']}")
+    for resource in reply.resources:
+        if resource["phone"]:
+            lines.update(compose.listing_block(resource, "\n", preview=True).forms)
+        else:
+            lines.add(compose.listing_block(resource, "\n").text)
+    return lines
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_the_first_text_of_every_answer_with_listings_carries_a_phone_number(app, lang):
+    """Issue 3: a resident in trouble gets a number on the first text, in both languages,
+    within the budget, with no word or number cut."""
+    max_segments = app.config["SMS_MAX_SEGMENTS"]
+    with app.test_request_context():
+        knowledge = services.engine().knowledge
+        checked = []
+        for reply in _every_reply(lang):
+            numbers = [n for r in reply.resources if r["phone"] for n in _numbers(r["phone"])]
+            if not numbers:
+                continue
+            pages, more = _pages(app, reply)
+            first = _content(pages, more)[0]
+            assert segments.count(pages[0]) <= max_segments, (reply.intent, pages[0])
+            assert any(n in first for n in numbers), (reply.intent, lang, pages[0])
+            with force_locale(lang):
+                allowed = _whole_lines(reply, knowledge)
+            for line in first.split("\n"):
+                assert not line or line in allowed, (reply.intent, lang, line)
+            checked.append(reply.intent)
+    # The intents people text in trouble are among them, whatever the directory holds.
+    assert {"report_crime", "hate_crime", "legal_help", "human", "racial_profiling"} <= set(checked)
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_an_emergency_is_one_text_that_starts_with_911(app, lang):
+    with app.test_request_context():
+        engine = services.engine()
+        reply, _ = engine.respond("1", State(lang=lang, menu=["emergency"]), services.listings)
+        pages, _more = _pages(app, reply)
+    assert len(pages) == 1, pages  # nothing waits behind MORE
+    first_sentence = pages[0].split(".")[0]
+    assert "911" in first_sentence and first_sentence.index("911") < 15, pages[0]
+    assert "- " + reply.attributions[0] in pages[0]
 
 
 @pytest.mark.parametrize("lang", ["en", "es"])
@@ -222,3 +355,85 @@ def replies_more_es(app) -> str:
     """The MORE prompt alone must not turn a GSM-7 page into UCS-2."""
     with app.test_request_context(), force_locale("es"):
         return replies.more_prompt()
+
+
+# -- the short `sms` answers in intents/ ----------------------------------------
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_the_budget_counts_the_prompt_and_mark_that_replies_send(app, lang):
+    with app.test_request_context(), force_locale(lang):
+        sent = (replies.more_prompt(), replies.unverified())
+    assert budget.fixed_strings(app.config["BABEL_TRANSLATION_DIRECTORIES"], lang) == sent
+
+
+@pytest.fixture
+def data(tmp_path):
+    intents, resources = tmp_path / "intents", tmp_path / "resources"
+    shutil.copytree(ROOT / "intents", intents)
+    shutil.copytree(ROOT / "resources", resources)
+    return intents, resources
+
+
+def _set(path, change):
+    doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    change(doc)
+    path.write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
+
+
+def _problems(intents, resources, **kw) -> list[str]:
+    with pytest.raises(KnowledgeError) as exc:
+        load(intents, resources, **kw)
+    return exc.value.problems
+
+
+def test_every_shipped_sms_answer_fits_and_has_both_languages():
+    knowledge = load(ROOT / "intents", ROOT / "resources")
+    with_sms = [i for i in knowledge.intents.values() if i.text("en", "sms")]
+    assert all(i.text("es", "sms") for i in with_sms)
+    assert {"report_crime", "legal_help", "hate_crime", "emergency", "human"} <= {
+        i.id for i in with_sms
+    }
+
+
+def test_a_too_long_sms_answer_is_named_with_its_file_intent_language_and_limit(data):
+    intents, resources = data
+    path = intents / "report_crime.yaml"
+    long = "Según las reglas de TPD, las víctimas y testigos de delitos no serán el centro " * 3
+    _set(path, lambda d: d["es"].update(sms=long))
+    (problem,) = _problems(intents, resources)
+    assert problem.startswith(f"{path}: es.sms: report_crime (es): {len(long.strip())} characters")
+    assert "SMS_MAX_SEGMENTS=3" in problem and "UCS-2" in problem
+    limit = int(re.search(r"at most (\d+) characters", problem).group(1))
+    # The limit is exact: the segment maths, not a rounded guess.
+    _set(path, lambda d: d["es"].update(sms="á" * limit))
+    load(intents, resources)
+    _set(path, lambda d: d["es"].update(sms="á" * (limit + 1)))
+    assert _problems(intents, resources)[0].startswith(f"{path}: es.sms:")
+    # More segments per reply leave more room.
+    load(intents, resources, sms_max_segments=4)
+
+
+def test_an_sms_answer_in_one_language_only_is_refused(data):
+    intents, resources = data
+    path = intents / "legal_help.yaml"
+    _set(path, lambda d: d["en"].pop("sms"))
+    (problem,) = _problems(intents, resources)
+    assert problem.startswith(f"{path}: en.sms: missing: legal_help has an sms answer in es")
+
+
+def test_an_sms_answer_on_a_conversation_intent_is_refused(data):
+    intents, resources = data
+    path = intents / "thanks.yaml"
+    _set(path, lambda d: (d["en"].update(sms="You're welcome."), d["es"].update(sms="De nada.")))
+    (problem,) = _problems(intents, resources)
+    assert problem == f"{path}: sms: conversation replies come from the catalogs; remove it"
+
+
+def test_an_empty_or_non_text_sms_answer_is_a_schema_error(data):
+    intents, resources = data
+    path = intents / "citizenship.yaml"
+    _set(path, lambda d: d["es"].update(sms=""))
+    assert any(p.startswith(f"{path}: es.sms:") for p in _problems(intents, resources))
+    _set(path, lambda d: d["es"].update(sms=["a", "list"]))
+    assert any(p.startswith(f"{path}: es.sms:") for p in _problems(intents, resources))

@@ -83,7 +83,7 @@ def test_signed_conversation_against_the_procfile_server_leaves_no_number(tmp_pa
             stopped = replies.opted_out(names["en"])
             started = replies.opted_in(names["en"])
     legal = str(knowledge.menu.index("legal_help") + 1)
-    legal_es = knowledge.intents["legal_help"].text("es", "answer").split()[:4]
+    legal_es = knowledge.intents["legal_help"].text("es", "sms").split()[:4]  # the short SMS text
 
     with live_server(env, workers=2, log_path=log_path) as base:
         # An open reader keeps the WAL from being checkpointed away after each

@@ -99,9 +99,9 @@ def label_functions():
 
 @bp.after_request
 def headers(response):
+    """The staff pages' own policy; bot/security.py adds the headers every response gets."""
     response.headers["Cache-Control"] = "no-store"
-    response.headers["X-Frame-Options"] = "DENY"
-    response.headers["X-Content-Type-Options"] = "nosniff"
+    # Not no-referrer: over HTTPS Flask-WTF checks that a form's Referer is this site.
     response.headers["Referrer-Policy"] = "same-origin"
     response.headers["Content-Security-Policy"] = (
         "default-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
@@ -162,10 +162,12 @@ def when(value: str | None) -> str:
 
 
 def init_app(app) -> None:
-    from .. import directory_cli, staff_cli
+    from .. import directory_cli, insight, staff_cli
+    from ..insight import views as insight_views  # noqa: F401 (staff insight pages)
     from . import audit_log, auth, listings, transfer  # noqa: F401 (registers the views)
 
     csrf.init_app(app)
     app.register_blueprint(bp)
     staff_cli.init_app(app)
     directory_cli.init_app(app)
+    insight.init_app(app)  # the queue and counts hooks, learned patterns, its CLI

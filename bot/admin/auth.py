@@ -7,22 +7,18 @@ from flask_babel import gettext as _
 
 from .. import staff
 from ..db import get_db
+from ..rate_limits import client_address
 from ..sign_in_limits import Limits
 from . import bp, safe_next
 
-
-def client_address() -> str:
-    """The client's address, as ProxyFix corrected it when PROXY_FIX trusts a proxy.
-
-    X-Forwarded-For is not read here: anyone can send it, and trusting it without a
-    known proxy would let one client pose as many and dodge the per-address limit.
-    """
-    return request.remote_addr or "unknown"
+__all__ = ["client_address"]  # kept importable from here; it lives in rate_limits
 
 
 def _limits() -> Limits:
+    # The same HMAC key as phone numbers and chat addresses: SECRET_KEY signs
+    # sessions and may be rotated for that reason alone.
     cfg = current_app.config
-    return Limits(cfg["SECRET_KEY"], cfg["SIGN_IN_WINDOW_SECONDS"],
+    return Limits(cfg["SENDER_HASH_KEY"], cfg["SIGN_IN_WINDOW_SECONDS"],
                   cfg["SIGN_IN_MAX_PER_ACCOUNT"], cfg["SIGN_IN_MAX_PER_ADDRESS"])  # fmt: skip
 
 
@@ -36,7 +32,7 @@ def sign_in():
     password = request.form.get("password", "")
     next_url = request.form.get("next", "")
     db = get_db()
-    error, status = None, 200
+    error, status, headers = None, 200, {}
     if not email or not password:
         error, status = _("Write your email and password."), 422
     elif not _limits().allow(db, email, client_address()):
@@ -48,6 +44,8 @@ def sign_in():
             ),
             429,
         )
+        # Every refused attempt is counted too, so only a quiet window clears it.
+        headers["Retry-After"] = str(current_app.config["SIGN_IN_WINDOW_SECONDS"])
     else:
         account = staff.authenticate(db, email, password)
         if account is None:
@@ -61,7 +59,8 @@ def sign_in():
             if lang:
                 session["admin_lang"] = lang
             return redirect(safe_next(next_url), 303)
-    return render_template("admin/sign_in.html", email=email, next=next_url, error=error), status
+    page = render_template("admin/sign_in.html", email=email, next=next_url, error=error)
+    return page, status, headers
 
 
 @bp.post("/sign-out")

@@ -4,22 +4,30 @@ Order matters and is the point of this module. A Twilio retry is answered from t
 record of the first attempt before anything else, so it changes nothing twice. An
 opted-out sender gets silence for everything but START (and a silent forget). Then
 keywords, then the shared engine; its reply is cut into pages and the pages after
-the first wait behind MORE. All of it, including the record for retries, is one
+the first wait behind MORE.
+
+The turn is worked out first, outside the write lock, against a snapshot of the
+sender; then one BEGIN IMMEDIATE transaction checks the snapshot still holds (and
+that no retry got there first) and writes. SQLite has one writer at a time, so
+holding the lock while the engine thinks made every text wait for every other
+(`make load` measured it). If the sender changed in between, the turn is worked out
+again under the lock, so the result is the same as if it had all been one
 transaction.
 """
 
 from __future__ import annotations
 
+import copy
 import time
 from dataclasses import dataclass
 
 from flask import current_app
 from flask_babel import force_locale
 
-from .. import services
+from .. import privacy, retention, services
 from ..db import get_db
 from ..sessions import State
-from . import compose, keywords, replies
+from . import compose, keywords, replies, segments
 from .keywords import Keyword
 from .pages import paginate
 from .store import Sender, Store
@@ -39,24 +47,61 @@ class Outcome:
     intent: str | None = None  # for the log line: which path answered
     turn: object = None  # the engine's Reply, for services.after_turn
     replayed: bool = False
+    forgot: bool = False  # the sender asked to be deleted: keep no reply linked to them
+    lang: str | None = None  # an opt-out's or opt-in's language, for the counts
 
 
 def handle(inbound: Inbound) -> Outcome:
     config = current_app.config
     store = Store(get_db(), config["SENDER_HASH_KEY"])
     now = int(time.time())
+    message_key = store.digest(inbound.message_sid)
+    sender_key = store.sender_key(inbound.number)
+    snapshot = _fresh(store.load(sender_key), now, config["SMS_STATE_MAX_AGE"], store)
+    planned = _Planned()
+    outcome = _turn(inbound, copy.deepcopy(snapshot), planned, now)
     with store.transaction():
         store.purge(now, config["SMS_STATE_MAX_AGE"])
-        message_key = store.digest(inbound.message_sid)
         before = store.replayed(message_key)
         if before is not None:
             return Outcome(before, "retry", replayed=True)
-        sender = store.load(store.sender_key(inbound.number))
-        outcome = _turn(inbound, sender, store, now)
-        store.record(message_key, outcome.text, now)
+        if store.load(sender_key) == snapshot:
+            planned.apply(store)
+        else:  # another message from this sender landed meanwhile: think again
+            outcome = _turn(inbound, store.load(sender_key), store, now)
+        store.record(message_key, outcome.text, now, None if outcome.forgot else sender_key)
+    if outcome.forgot:
+        retention.scrub_soon()  # the deleted rows' bytes leave the WAL too
     if outcome.turn is not None:
-        services.after_turn("sms", outcome.turn)
+        services.after_turn("sms", inbound.body, outcome.turn)
+    elif outcome.intent in ("opt_out", "opt_in"):  # counted, never who (staff insight)
+        services.after_keyword("sms", outcome.intent, outcome.lang)
     return outcome
+
+
+class _Planned:
+    """Stands in for the Store while the turn is worked out: remembers the writes."""
+
+    def __init__(self):
+        self._writes: list[tuple] = []
+
+    def save(self, sender: Sender, now: int) -> None:
+        self._writes.append(("save", copy.deepcopy(sender), now))
+
+    def delete(self, key: str) -> None:
+        self._writes.append(("delete", key))
+
+    def apply(self, store: Store) -> None:
+        for name, *args in self._writes:
+            getattr(store, name)(*args)
+
+
+def _fresh(sender: Sender, now: int, max_age: int, store: Store) -> Sender:
+    """The sender as the purge at the start of the transaction will leave them."""
+    stale = store.updated_at(sender.key)
+    if stale is None or stale >= now - max_age:
+        return sender
+    return Sender(sender.key, opted_out=True) if sender.opted_out else Sender(sender.key)
 
 
 def _say(lang: str, make, *args) -> str:
@@ -79,8 +124,9 @@ def _turn(inbound: Inbound, sender: Sender, store: Store, now: int) -> Outcome:
             return _opt_in(sender, store, now, lang)
         if found and found.kind == keywords.FORGET:
             # Forget the conversation but not the STOP: that would text them again.
+            store.delete(sender.key)
             store.save(Sender(sender.key, opted_out=True), now)
-            return Outcome("", "forget")
+            return Outcome("", "forget", forgot=True)
         return Outcome("", "silent")
 
     if not inbound.body.strip():
@@ -95,16 +141,27 @@ def _turn(inbound: Inbound, sender: Sender, store: Store, now: int) -> Outcome:
     return _engine(inbound.body, sender, store, now)
 
 
+def _help(lang: str, service: str, city: str) -> str:
+    """HELP with the privacy page's address, unless a long address would cost more
+    segments than a reply may: then HELP without it (the page is still linked from
+    the chat and the README)."""
+    with force_locale(lang):
+        text = replies.help_text(service, city, privacy.page_url(lang, external=True))
+        if segments.fits(text, current_app.config["SMS_MAX_SEGMENTS"]):
+            return text
+        return replies.help_text(service, city)
+
+
 def _opt_in(sender: Sender, store: Store, now: int, lang: str) -> Outcome:
     names, _ = _service()
     store.save(Sender(sender.key, lang=lang), now)
-    return Outcome(_say(lang, replies.opted_in, names[lang]), "opt_in")
+    return Outcome(_say(lang, replies.opted_in, names[lang]), "opt_in", lang=lang)
 
 
 def _opt_out(sender: Sender, store: Store, now: int, lang: str, text: str | None = None):
     names, _ = _service()
     store.save(Sender(sender.key, lang=lang, opted_out=True), now)
-    return Outcome(text or _say(lang, replies.opted_out, names[lang]), "opt_out")
+    return Outcome(text or _say(lang, replies.opted_out, names[lang]), "opt_out", lang=lang)
 
 
 def _keyword(found: Keyword, sender: Sender, store: Store, now: int, lang: str) -> Outcome:
@@ -114,7 +171,7 @@ def _keyword(found: Keyword, sender: Sender, store: Store, now: int, lang: str) 
         return _opt_in(sender, store, now, lang)
     if found.kind == keywords.FORGET:
         store.delete(sender.key)
-        return Outcome(_say(lang, replies.forgotten), "forget")
+        return Outcome(_say(lang, replies.forgotten), "forget", forgot=True)
     if found.kind == keywords.MORE:
         if not sender.pending:
             return Outcome(_say(lang, replies.nothing_more), "more")
@@ -125,7 +182,7 @@ def _keyword(found: Keyword, sender: Sender, store: Store, now: int, lang: str) 
     store.save(sender, now)
     if found.kind == keywords.HELP:
         names, city = _service()
-        return Outcome(_say(lang, replies.help_text, names[lang], city), "help")
+        return Outcome(_help(lang, names[lang], city), "help")
     with force_locale(lang):  # LANGUAGE
         text = replies.language_switched() + "\n" + replies.write_menu()
     return Outcome(text, "language")
@@ -147,7 +204,7 @@ def _engine(body: str, sender: Sender, store: Store, now: int) -> Outcome:
         return _opt_out(sender, store, now, lang, pages[0])
     if reply.forget:
         store.delete(sender.key)
-        return Outcome(pages[0], reply.intent, reply)
+        return Outcome(pages[0], reply.intent, reply, forgot=True)
     sender.lang, sender.menu, sender.pending = state.lang, state.menu, pages[1:]
     store.save(sender, now)
     return Outcome(pages[0], reply.intent, reply)

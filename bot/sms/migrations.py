@@ -38,3 +38,11 @@ def m001_sms_tables(db):
         not_null={"reply", "created_at"},
     )
     db["sms_replies"].create_index(["created_at"])
+
+
+@migrations()
+def m002_replies_sender(db):
+    # Which sender (their HMAC) each kept reply went to, so BORRAR / DELETE MY DATA
+    # deletes the replies kept for Twilio retries too, not only the conversation.
+    db["sms_replies"].add_column("sender", str)
+    db["sms_replies"].create_index(["sender"])

@@ -6,13 +6,24 @@ waits behind MORE. Text is only ever cut at a space: never inside a word, never
 inside a phone number ("(520) 868-0191" has a space in it), and prose prefers to
 end a page at the end of a sentence. Characters are never replaced to save
 segments: "policía" stays "policía" even though the í makes the page UCS-2.
+
+Three rules keep a number on the first page when room is short (a Spanish page
+holds 201 characters). A block may offer shorter forms, each whole and written by
+compose.py (a listing by the start of its name; the attribution as speaker and
+date): the first form that fits the page is sent, rather than moving the block to
+the next page. As a last resort a block may offer a `preview` (a listing's number
+alone): it ends this page and the whole block heads the next, so the resident
+learns at once whose number it was. And a block that `yields` (the attribution)
+steps behind the block after it when sending it first would cost that block its
+place on the page or push it to a shorter form: the number to call matters more
+than who said it, which then follows it, or heads the next page.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import phonenumbers
 
@@ -32,6 +43,13 @@ class Block:
     text: str
     sep: str = PAGE_BREAK  # what joins it to the block before it on the same page
     prose: bool = False  # may be cut between words to fill a page
+    shorter: tuple[str, ...] = ()  # whole shorter forms, best first, for a page short of room
+    yields: bool = False  # steps behind the next block rather than crowd it off the page
+    preview: str = ""  # stands in when nothing else fits; the block itself waits for later
+
+    @property
+    def forms(self) -> tuple[str, ...]:
+        return (self.text, *self.shorter, *((self.preview,) if self.preview else ()))
 
 
 def _phone_spans(text: str) -> list[tuple[int, int]]:
@@ -85,6 +103,24 @@ def _joined(page: str, blocks: list[Block]) -> str:
     return page
 
 
+def _best_form(prefix: str, block: Block, fits: Callable[[str], bool]) -> int | None:
+    """The index of the first of `block`'s forms that fits after `prefix`, if any."""
+    return next((n for n, form in enumerate(block.forms) if fits(prefix + form)), None)
+
+
+def _should_yield(page: str, queue: list[Block], fits: Callable[[str], bool]) -> bool:
+    """Whether queue[0] would cost queue[1] its place or its full form on this page."""
+    block, after = queue[0], queue[1]
+    alone = _best_form(page + after.sep, after, fits)
+    if alone is None:
+        return False  # the next block does not fit here either way
+    n = _best_form(page + block.sep, block, fits)
+    if n is None:
+        return True
+    behind = _best_form(page + block.sep + block.forms[n] + after.sep, after, fits)
+    return behind is None or behind > alone
+
+
 def paginate(blocks: list[Block], max_segments: int, more: str) -> list[str]:
     """Pages of at most `max_segments` each; every page but the last ends with `more`."""
     queue = [b for b in blocks if b.text]
@@ -100,12 +136,21 @@ def paginate(blocks: list[Block], max_segments: int, more: str) -> list[str]:
             page = _joined(page, queue)
             break
         block = queue[0]
+        if block.yields and page and len(queue) > 1 and _should_yield(page, queue, fits_with_more):
+            queue[0], queue[1] = queue[1], replace(block, yields=False)
+            if len(queue) > 2:  # what followed it starts its own paragraph after it
+                queue[2] = replace(queue[2], sep=PAGE_BREAK)
+            continue
         prefix = page + block.sep if page else ""
-        if fits_with_more(prefix + block.text):
-            page = prefix + block.text
+        n = _best_form(prefix, block, fits_with_more)
+        if n is not None and not (block.preview and n == len(block.forms) - 1):
+            page = prefix + block.forms[n]
             queue.pop(0)
             continue
-        if block.prose or not page:
+        if n is not None:  # the preview: this page ends on it, the whole block heads the next
+            page = prefix + block.preview
+            queue[0] = replace(block, sep=PAGE_BREAK, preview="")
+        elif block.prose or not page:
             cut = split(block.text, lambda head, prefix=prefix: fits_with_more(prefix + head))
             if cut is None and not page:
                 cut = _hard_split(block.text, fits_with_more)

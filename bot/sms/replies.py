@@ -17,7 +17,18 @@ def nothing_more() -> str:
     return _("There is nothing more to send. Write MENU to see the topics.")
 
 
-def help_text(service: str, city: str) -> str:
+def help_text(service: str, city: str, privacy_url: str | None = None) -> str:
+    """HELP, with the data policy's address when given. That version leaves the city
+    out (the service's name carries it) so the Spanish fits three UCS-2 segments
+    with an address of up to about 45 characters."""
+    if privacy_url:
+        return _(
+            "%(service)s: answers about police and immigration, with who said it and "
+            "when, and free services to call. Write MENU for topics, STOP to unsubscribe, "
+            "DELETE MY DATA to erase what we keep. Privacy: %(url)s In danger? Call 911.",
+            service=service,
+            url=privacy_url,
+        )
     return _(
         "%(service)s: answers about police and immigration in %(city)s, with who said "
         "it and when, and free services to call. Write MENU for topics, STOP to "

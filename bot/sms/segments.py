@@ -44,6 +44,18 @@ def count(text: str) -> int:
     """Segments a carrier bills for `text`; 0 for an empty text, which is not sent."""
     if not text:
         return 0
+    # Paging calls this for every candidate page; most texts have no two-unit
+    # character, and then the parts are plain division.
+    chars = set(text)
+    if chars <= GSM7_BASIC:
+        enc = GSM7
+    elif chars.isdisjoint(GSM7_EXTENSION) and max(chars) <= "\uffff":
+        enc = UCS2  # a character outside GSM-7, none that costs two units
+    else:
+        enc = None
+    if enc is not None:
+        n = len(text)
+        return 1 if n <= SINGLE[enc] else -(-n // PART[enc])
     enc = encoding(text)
     costs = _costs(text, enc)
     if sum(costs) <= SINGLE[enc]:

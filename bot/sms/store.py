@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 
 import phonenumbers
 
+from .. import retention
+
 REPLY_MAX_AGE = 24 * 3600  # Twilio stops retrying long before a day has passed
 
 
@@ -66,19 +68,8 @@ class Store:
             raise
         self.conn.commit()
 
-    def purge(self, now: int, state_max_age: int) -> None:
-        """Drop replies older than a day and conversations older than the state age;
-        an expired opt-out keeps only the opt-out itself."""
-        cutoff = now - state_max_age
-        self.conn.execute("delete from sms_replies where created_at < ?", [now - REPLY_MAX_AGE])
-        self.conn.execute(
-            "delete from sms_senders where updated_at < ? and opted_out = 0", [cutoff]
-        )
-        self.conn.execute(
-            "update sms_senders set lang = null, menu = '[]', pending = '[]' "
-            "where updated_at < ? and (lang is not null or menu != '[]' or pending != '[]')",
-            [cutoff],
-        )
+    def purge(self, now: int, state_max_age: int) -> int:
+        return purge(self.conn, now, state_max_age)
 
     def replayed(self, message_key: str) -> str | None:
         row = self.conn.execute(
@@ -86,10 +77,11 @@ class Store:
         ).fetchone()
         return row[0] if row else None
 
-    def record(self, message_key: str, reply: str, now: int) -> None:
+    def record(self, message_key: str, reply: str, now: int, sender: str | None) -> None:
+        """Keep the reply for retries; `sender` (their digest) lets BORRAR delete it."""
         self.conn.execute(
-            "insert into sms_replies (message, reply, created_at) values (?, ?, ?)",
-            [message_key, reply, now],
+            "insert into sms_replies (message, reply, created_at, sender) values (?, ?, ?, ?)",
+            [message_key, reply, now, sender],
         )
 
     def load(self, key: str) -> Sender:
@@ -99,6 +91,12 @@ class Store:
         if row is None:
             return Sender(key)
         return Sender(key, row[0], json.loads(row[1]), json.loads(row[2]), bool(row[3]))
+
+    def updated_at(self, key: str) -> int | None:
+        row = self.conn.execute(
+            "select updated_at from sms_senders where sender = ?", [key]
+        ).fetchone()
+        return None if row is None else row[0]
 
     def save(self, sender: Sender, now: int) -> None:
         self.conn.execute(
@@ -117,4 +115,29 @@ class Store:
         )
 
     def delete(self, key: str) -> None:
+        """Everything kept about this sender: the conversation and the replies sent."""
         self.conn.execute("delete from sms_senders where sender = ?", [key])
+        self.conn.execute("delete from sms_replies where sender = ?", [key])
+
+
+def purge(conn, now: int, state_max_age: int) -> int:
+    """Drop replies older than a day and conversations older than the state age;
+    an expired opt-out keeps only the opt-out itself. Returns rows removed or cleared."""
+    cutoff = now - state_max_age
+    removed = conn.execute(
+        "delete from sms_replies where created_at < ?", [now - REPLY_MAX_AGE]
+    ).rowcount
+    removed += conn.execute(
+        "delete from sms_senders where updated_at < ? and opted_out = 0", [cutoff]
+    ).rowcount
+    removed += conn.execute(
+        "update sms_senders set lang = null, menu = '[]', pending = '[]' "
+        "where updated_at < ? and (lang is not null or menu != '[]' or pending != '[]')",
+        [cutoff],
+    ).rowcount
+    return removed
+
+
+@retention.purger("sms")
+def _purge(db, now: int, config) -> int:
+    return purge(db.conn, now, config["SMS_STATE_MAX_AGE"])

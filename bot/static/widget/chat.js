@@ -50,6 +50,11 @@
     root.querySelectorAll(".lang").forEach(function (b) {
       b.setAttribute("aria-pressed", b.dataset.lang === lang ? "true" : "false");
     });
+    var policy = document.getElementById("privacy-link");
+    if (policy && boot.privacy && boot.privacy[lang]) {
+      policy.href = boot.privacy[lang];
+      policy.lang = lang;
+    }
   }
 
   /* The API's `reply` repeats sources, menu and listings as plain text for SMS;
@@ -252,6 +257,8 @@
         return;
       }
       saveSession(res.data.session);
+      /* "delete my data": the server keeps nothing, so forgetting is this page's job. */
+      if (res.data.intent === "forget_me") { log.textContent = ""; }
       if (res.data.language && res.data.language !== lang && boot.strings[res.data.language]) {
         lang = res.data.language;
         applyStrings();

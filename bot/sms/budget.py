@@ -1,0 +1,92 @@
+"""How long an intent's short `sms` answer may be: the first text must still carry
+who said it and a number to call.
+
+A Spanish answer is UCS-2 (one á makes the whole text so), 67 characters a segment,
+201 in the three segments a reply may cost; the long answers alone are 260-320. So
+content and safety intents may carry a short `sms` wording, and the data check
+makes sure it leaves room, on that first text, for the worst case the layout
+(compose.py, pages.py) falls back to: the attribution as "- speaker, date", one
+phone number as wide as a US number is written ("(201) 555-0123") with its
+"(unverified)" mark, the MORE prompt and the blank lines between them. The check
+builds that text and counts its segments with segments.py, so the limit follows
+the encoding (GSM-7 or UCS-2) and SMS_MAX_SEGMENTS, not a number typed here.
+
+This runs while the data is loaded, before any request or app context, so the
+two fixed strings are read from the compiled catalogs with Babel directly; a
+test keeps their msgids equal to the ones replies.py translates.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+import phonenumbers
+from babel.support import NullTranslations, Translations
+
+from . import segments
+
+MORE_MSGID = "Reply MORE for the rest."  # replies.more_prompt()
+UNVERIFIED_MSGID = "(unverified)"  # replies.unverified()
+SEPARATOR = "\n\n"  # the widest join between two blocks on a page
+
+
+def short_attribution(speaker: str, date: str) -> str:
+    """Who said it and when: the attribution without role and outlet, for a first
+    text with no room for the whole line (the chat shows it whole)."""
+    return f"- {speaker}, {date}"
+
+
+@lru_cache(maxsize=1)
+def widest_number() -> str:
+    """A US number in the national format the directory writes, "(201) 555-0123"."""
+    example = phonenumbers.example_number("US")
+    return phonenumbers.format_number(example, phonenumbers.PhoneNumberFormat.NATIONAL)
+
+
+@lru_cache(maxsize=8)
+def _catalog(translations_dir: str, lang: str) -> NullTranslations:
+    if lang == "en":
+        return NullTranslations()  # the msgids are the English
+    return Translations.load(translations_dir, [lang])
+
+
+def fixed_strings(translations_dir: str | Path, lang: str) -> tuple[str, str]:
+    """The MORE prompt and the "(unverified)" mark in `lang`."""
+    catalog = _catalog(str(translations_dir), lang)
+    return catalog.gettext(MORE_MSGID), catalog.gettext(UNVERIFIED_MSGID)
+
+
+def worst_first_page(sms: str, attribution: str | None, more: str, unverified: str) -> str:
+    """The smallest first text the layout guarantees: the short answer, the short
+    attribution, one bare number and the MORE prompt."""
+    parts = [sms, attribution, f"{widest_number()} {unverified}", more]
+    return SEPARATOR.join(p for p in parts if p)
+
+
+def longest_fitting(sms: str, attribution: str | None, more: str, unverified: str,
+                    max_segments: int) -> int:  # fmt: skip
+    """How many of `sms`'s characters fit; said in the error so an editor knows
+    how much to cut."""
+    n = len(sms)
+    while n and not segments.fits(worst_first_page(sms[:n], attribution, more, unverified),
+                                  max_segments):  # fmt: skip
+        n -= 1
+    return n
+
+
+def problem(sms: str, attribution: str | None, more: str, unverified: str,
+            max_segments: int) -> str | None:  # fmt: skip
+    """Why `sms` is too long for a first text, or None."""
+    page = worst_first_page(sms.strip(), attribution, more, unverified)
+    if segments.fits(page, max_segments):
+        return None
+    enc = segments.encoding(page)
+    limit = longest_fitting(sms.strip(), attribution, more, unverified, max_segments)
+    return (
+        f"{len(sms.strip())} characters leave no room on the first text for the attribution "
+        f"({attribution or 'none'!r}), a phone number and the MORE prompt: together they cost "
+        f"{segments.count(page)} segments, more than SMS_MAX_SEGMENTS={max_segments} "
+        f"({enc}: {segments.PART[enc]} characters a segment). Shorten it to at most "
+        f"{limit} characters."
+    )

@@ -1,0 +1,84 @@
+"""The chat API's OpenAPI description (bot/api_spec/openapi.yaml) and the app agree:
+schemathesis generates valid and invalid requests from it, sends them to the WSGI
+app, and checks every answer against it; real answers in both languages too."""
+
+import jsonschema
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, given, settings
+from schemathesis import GenerationMode
+
+from bot import create_app
+from bot.api_spec import spec
+
+
+def make_app(tmp_path):
+    return create_app({"TESTING": True, "DATABASE": str(tmp_path / "bot.sqlite3"),
+                       "SECRET_KEY": "k", "CHAT_RATE_LIMIT_PER_MINUTE": 0})  # fmt: skip
+
+
+@pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE])
+def test_the_app_answers_as_described(tmp_path, mode):
+    # Status codes, content types, headers and bodies must be the documented ones and
+    # never a 5xx; requests the schema allows are accepted (positive), those it
+    # forbids refused with a 4xx (negative). Driven through hypothesis directly:
+    # schemathesis' pytest loader does not run under this pytest.
+    api = schemathesis.openapi.from_wsgi("/api/openapi.json", make_app(tmp_path))
+
+    @given(case=api.as_strategy(generation_mode=mode))
+    @settings(max_examples=80, deadline=None, suppress_health_check=list(HealthCheck))
+    def check(case):
+        case.call_and_validate()
+
+    check()
+
+
+def validator(name: str):
+    document = spec()
+    return jsonschema.Draft7Validator({"$ref": f"#/components/schemas/{name}", **document})
+
+
+@pytest.mark.parametrize(
+    ("message", "lang"),
+    [("will cops call ICE if i call 911 for my neighbor", "en"),
+     ("si reporto un robo me preguntan por mis papeles?", "es"),
+     ("necesito un abogado gratis", "es"), ("menu", "en"), ("hola", "es")],
+)  # fmt: skip
+def test_real_answers_in_both_languages_match_the_schema(client, message, lang):
+    resp = client.post("/api/chat", json={"message": message})
+    assert resp.status_code == 200
+    body = resp.get_json()
+    validator("ChatReply").validate(body)
+    assert body["language"] == lang
+
+
+def test_every_example_matches_its_schema_in_both_languages():
+    document = spec()
+    checked = set()
+    for path, item in document["paths"].items():
+        for method, operation in item.items():
+            bodies = [("request", operation.get("requestBody", {}))]
+            bodies += [(status, r) for status, r in operation["responses"].items()]
+            for where, part in bodies:
+                media = part.get("content", {}).get("application/json", {})
+                for name, example in media.get("examples", {}).items():
+                    resolver_doc = {**document, **media["schema"]}
+                    jsonschema.Draft7Validator(resolver_doc).validate(example["value"])
+                    checked.add((path, method, where, name))
+    # Questions, answers, and the errors a resident sees, each shown in both languages.
+    for where in ("request", "200", "400", "429"):
+        names = {n for (_, _, w, n) in checked if w == where}
+        assert {"english", "spanish"} <= names, where
+
+
+def test_served_document_is_the_data_file(client):
+    resp = client.get("/api/openapi.json")
+    assert resp.status_code == 200 and resp.mimetype == "application/json"
+    assert resp.get_json() == spec()
+    assert resp.get_json()["openapi"].startswith("3.")
+
+
+def test_documented_limits_are_the_configured_ones(app):
+    request = spec()["components"]["schemas"]["ChatRequest"]["properties"]
+    assert request["message"]["maxLength"] == app.config["MAX_MESSAGE_CHARS"]
+    assert [v for v in request["lang"]["enum"] if v] == app.config["LANGUAGES"]
