@@ -178,14 +178,8 @@ class Stale(Exception):
 @contextmanager
 def _write_lock(db):
     """BEGIN IMMEDIATE: no other worker can write between the re-check and the apply."""
-    db.execute("BEGIN IMMEDIATE")
-    try:
-        with db.atomic():
-            yield
-    except BaseException:
-        db.rollback()
-        raise
-    db.commit()
+    with db.immediate():
+        yield
 
 
 def apply(db, content: bytes, actor: Actor, *, expected_digest: str | None = None,

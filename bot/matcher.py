@@ -177,9 +177,14 @@ class Matcher:
                 df[k] = df.get(k, 0) + 1
         n = max(len(self.vocab), 1)
         self.idf = {k: math.log(1 + n / c) for k, c in df.items()}
-        for pats in self.patterns.values():
-            for p in pats:
+        # Which patterns hold each key, so scoring touches only the patterns that share
+        # a word with the message instead of all of them (the same sums, found faster).
+        self._postings: dict[str, list[tuple[str, int]]] = {}
+        for intent, pats in self.patterns.items():
+            for n, p in enumerate(pats):
                 p.weight = sum(self.idf[k] for k in p.keys)
+                for k in p.keys:
+                    self._postings.setdefault(k, []).append((intent, n))
 
     # -- normalisation -------------------------------------------------------
 
@@ -232,14 +237,22 @@ class Matcher:
         out: dict[str, float] = {}
         known = [k for k in keys if k in self.idf]
         total = sum(self.idf[k] for k in known) + OOV_WEIGHT * (len(keys) - len(known))
-        for intent, pats in self.patterns.items():
+        shared: dict[tuple[str, int], float] = {}
+        for k in sorted(known):  # a fixed order: the same sums on every run
+            weight = self.idf[k]
+            for hit in self._postings.get(k, ()):
+                shared[hit] = shared.get(hit, 0.0) + weight
+        best: dict[str, float] = {}
+        for (intent, n), weight in shared.items():
+            recall = weight / self.patterns[intent][n].weight
+            if recall > best.get(intent, 0.0):
+                best[intent] = recall
+        for intent in self.patterns:
             vocab = self.vocab[intent]
             covered = sum(self.idf[k] for k in known if k in vocab)
             if not covered:
                 continue
-            recall = max(
-                (sum(self.idf[k] for k in keys & p.keys) / p.weight for p in pats), default=0.0
-            )
+            recall = best.get(intent, 0.0)
             coverage = covered / total
             score = (recall + coverage) / 2
             if self.kw[intent] and not keys & self.kw[intent]:

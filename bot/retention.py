@@ -86,15 +86,12 @@ def run(db, now: int, config) -> dict[str, int]:
     counts: dict[str, int] = {}
     failed: list[str] = []
     for name, func in purgers():
-        conn.execute("BEGIN IMMEDIATE")
         try:
-            counts[name] = int(func(db, now, config) or 0)
+            with db.immediate():
+                counts[name] = int(func(db, now, config) or 0)
         except Exception:
-            conn.rollback()
             log.exception("purge: %s failed; its rows are kept until the next run", name)
             failed.append(name)
-            continue
-        conn.commit()
     _record_run(conn, now)
     checkpoint(conn)
     if failed:

@@ -57,18 +57,19 @@ def handle(inbound: Inbound) -> Outcome:
     now = int(time.time())
     message_key = store.digest(inbound.message_sid)
     sender_key = store.sender_key(inbound.number)
-    snapshot = _fresh(store.load(sender_key), now, config["SMS_STATE_MAX_AGE"], store)
+    max_age = config["SMS_STATE_MAX_AGE"]
+    snapshot = store.load_fresh(sender_key, now, max_age)
     planned = _Planned()
     outcome = _turn(inbound, copy.deepcopy(snapshot), planned, now)
     with store.transaction():
-        store.purge(now, config["SMS_STATE_MAX_AGE"])
         before = store.replayed(message_key)
         if before is not None:
             return Outcome(before, "retry", replayed=True)
-        if store.load(sender_key) == snapshot:
+        current = store.load_fresh(sender_key, now, max_age)
+        if current == snapshot:
             planned.apply(store)
         else:  # another message from this sender landed meanwhile: think again
-            outcome = _turn(inbound, store.load(sender_key), store, now)
+            outcome = _turn(inbound, current, store, now)
         store.record(message_key, outcome.text, now, None if outcome.forgot else sender_key)
     if outcome.forgot:
         retention.scrub_soon()  # the deleted rows' bytes leave the WAL too
@@ -94,14 +95,6 @@ class _Planned:
     def apply(self, store: Store) -> None:
         for name, *args in self._writes:
             getattr(store, name)(*args)
-
-
-def _fresh(sender: Sender, now: int, max_age: int, store: Store) -> Sender:
-    """The sender as the purge at the start of the transaction will leave them."""
-    stale = store.updated_at(sender.key)
-    if stale is None or stale >= now - max_age:
-        return sender
-    return Sender(sender.key, opted_out=True) if sender.opted_out else Sender(sender.key)
 
 
 def _say(lang: str, make, *args) -> str:

@@ -47,6 +47,7 @@ class Sender:
 
 class Store:
     def __init__(self, db, secret: str):
+        self.db = db
         self.conn = db.conn
         self._secret = secret.encode("utf-8")
 
@@ -60,13 +61,8 @@ class Store:
     def transaction(self):
         # Deleted rows are overwritten with zeros, not left readable in free pages.
         self.conn.execute("PRAGMA secure_delete = ON")
-        self.conn.execute("BEGIN IMMEDIATE")
-        try:
+        with self.db.immediate():
             yield self
-        except BaseException:
-            self.conn.rollback()
-            raise
-        self.conn.commit()
 
     def purge(self, now: int, state_max_age: int) -> int:
         return purge(self.conn, now, state_max_age)
@@ -92,11 +88,19 @@ class Store:
             return Sender(key)
         return Sender(key, row[0], json.loads(row[1]), json.loads(row[2]), bool(row[3]))
 
-    def updated_at(self, key: str) -> int | None:
+    def load_fresh(self, key: str, now: int, max_age: int) -> Sender:
+        """The sender as the purge will leave them: a conversation older than
+        `max_age` is forgotten (an opt-out is kept), whether or not the hourly purge
+        (bot/retention.py) has reached the row yet."""
         row = self.conn.execute(
-            "select updated_at from sms_senders where sender = ?", [key]
+            "select lang, menu, pending, opted_out, updated_at from sms_senders "
+            "where sender = ?", [key]
         ).fetchone()
-        return None if row is None else row[0]
+        if row is None:
+            return Sender(key)
+        if row[4] < now - max_age:
+            return Sender(key, opted_out=bool(row[3]))
+        return Sender(key, row[0], json.loads(row[1]), json.loads(row[2]), bool(row[3]))
 
     def save(self, sender: Sender, now: int) -> None:
         self.conn.execute(
