@@ -146,22 +146,28 @@ def procfile_server(env: dict[str, str], log_path: Path):
                                 start_new_session=True, preexec_fn=_die_with_parent)  # fmt: skip
         base = f"http://127.0.0.1:{port}"
         try:
-            deadline = time.monotonic() + 60
-            while True:
-                if proc.poll() is not None:
-                    raise RuntimeError(f"gunicorn exited with {proc.returncode}; see {log_path}")
-                try:
-                    with urllib.request.urlopen(base + "/healthz", timeout=1) as resp:
-                        if resp.status == 200:
-                            break
-                except OSError:
-                    pass
-                if time.monotonic() > deadline:
-                    raise RuntimeError(f"gunicorn did not become healthy in 60 s; see {log_path}")
-                time.sleep(0.1)
+            wait_healthy(proc, base, 60, log_path)
             yield base, proc.pid
         finally:
             stop(proc)
+
+
+def wait_healthy(proc: subprocess.Popen, base: str, seconds: float, log_path=None) -> None:
+    """Return once `base`/healthz answers 200; raise if gunicorn exits or takes too long."""
+    where = f"; see {log_path}" if log_path else ""
+    deadline = time.monotonic() + seconds
+    while True:
+        if proc.poll() is not None:
+            raise RuntimeError(f"gunicorn exited with {proc.returncode}{where}")
+        try:
+            with urllib.request.urlopen(base + "/healthz", timeout=1) as resp:
+                if resp.status == 200:
+                    return
+        except OSError:
+            pass
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"gunicorn did not become healthy in {seconds:g} s{where}")
+        time.sleep(0.1)
 
 
 def stop(proc: subprocess.Popen) -> None:

@@ -1,52 +1,35 @@
 """Start the app exactly as the Procfile's `web:` line does, on a free loopback port.
 
 Used by tests that must see real gunicorn workers (several processes sharing the
-SQLite file), not the Flask test client.
+SQLite file), not the Flask test client. `make load` starts it the same way
+(bench/load_server.py), so both share its helpers.
 """
 
 from __future__ import annotations
 
-import os
-import shlex
-import signal
-import socket
 import subprocess
-import sys
-import time
-import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from bench.load_server import (
+    ROOT,
+    free_port,
+    platform_env,
+    procfile_command,
+    stop,
+    wait_healthy,
+)
 
-
-def procfile_command(kind: str = "web") -> list[str]:
-    for line in (ROOT / "Procfile").read_text().splitlines():
-        name, _, command = line.partition(":")
-        if name.strip() == kind:
-            return shlex.split(command.strip())
-    raise LookupError(f"no {kind}: line in Procfile")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+__all__ = ["ROOT", "free_port", "live_server", "procfile_command"]
 
 
 @contextmanager
 def live_server(env: dict[str, str], workers: int = 2, log_path: Path | None = None):
     """Yield the base URL of gunicorn started from the Procfile with `env` added."""
     port = free_port()
-    full_env = {
-        **os.environ,
-        "PORT": str(port),
-        "HOST": "127.0.0.1",
-        "WEB_CONCURRENCY": str(workers),
-        **env,
-    }
-    bin_dir = Path(sys.executable).parent
-    full_env["PATH"] = f"{bin_dir}{os.pathsep}{full_env.get('PATH', '')}"
+    full_env = platform_env(
+        {"PORT": str(port), "HOST": "127.0.0.1", "WEB_CONCURRENCY": str(workers), **env}
+    )
     log = open(log_path, "wb") if log_path else subprocess.DEVNULL  # noqa: SIM115
     proc = subprocess.Popen(
         procfile_command("web"),
@@ -58,26 +41,9 @@ def live_server(env: dict[str, str], workers: int = 2, log_path: Path | None = N
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"gunicorn exited with {proc.returncode}")
-            try:
-                with urllib.request.urlopen(base + "/healthz", timeout=1) as resp:
-                    if resp.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError("gunicorn did not become healthy in 30 s")
-            time.sleep(0.1)
+        wait_healthy(proc, base, 30, log_path)
         yield base
     finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
+        stop(proc)
         if log_path:
             log.close()
