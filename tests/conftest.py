@@ -4,15 +4,32 @@ from bot import create_app
 
 
 @pytest.fixture
-def app(tmp_path):
-    app = create_app(
-        {
-            "TESTING": True,
-            "DATABASE": str(tmp_path / "bot.sqlite3"),
-            "SECRET_KEY": "test-secret-key",
-        }
-    )
-    yield app
+def make_app(tmp_path, monkeypatch):
+    """Build an app on this test's own database; keyword arguments override settings.
+
+    Twilio settings from the developer's shell are dropped, so a request a test
+    signs is checked against the URL the test client uses, with the test's token.
+    """
+    for name in ("TWILIO_AUTH_TOKEN", "BOT_TWILIO_AUTH_TOKEN", "BOT_PUBLIC_BASE_URL"):
+        monkeypatch.delenv(name, raising=False)
+
+    def make(**config):
+        return create_app(
+            {
+                "TESTING": True,
+                "DATABASE": str(tmp_path / "bot.sqlite3"),
+                "SECRET_KEY": "test-secret-key",
+                "SENDER_HASH_KEY": "test-sender-hash-key",
+                **config,
+            }
+        )
+
+    return make
+
+
+@pytest.fixture
+def app(make_app):
+    return make_app()
 
 
 @pytest.fixture

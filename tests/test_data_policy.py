@@ -131,18 +131,9 @@ def log_text(records: list[logging.LogRecord]) -> str:
 
 
 @pytest.fixture
-def app(tmp_path, monkeypatch):
-    for name in ("TWILIO_AUTH_TOKEN", "BOT_TWILIO_AUTH_TOKEN", "BOT_PUBLIC_BASE_URL"):
-        monkeypatch.delenv(name, raising=False)
-    return create_app({
-        "TESTING": True,
-        "DATABASE": str(tmp_path / "bot.sqlite3"),
-        "SECRET_KEY": SECRET_KEY,
-        "TWILIO_AUTH_TOKEN": TOKEN,
-        "SENDER_HASH_KEY": HASH_KEY,
-        "QUEUE_ENABLED": True,
-        "LOG_LEVEL": "DEBUG",
-    })  # fmt: skip
+def app(make_app):
+    return make_app(SECRET_KEY=SECRET_KEY, TWILIO_AUTH_TOKEN=TOKEN, SENDER_HASH_KEY=HASH_KEY,
+                    QUEUE_ENABLED=True, LOG_LEVEL="DEBUG")  # fmt: skip
 
 
 class InProcess:

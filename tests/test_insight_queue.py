@@ -19,12 +19,8 @@ QUEUE_COLUMNS = {"id", "text", "lang", "day", "week", "closest_intent", "closest
 
 
 @pytest.fixture
-def app(tmp_path, monkeypatch):
-    for name in ("TWILIO_AUTH_TOKEN", "BOT_TWILIO_AUTH_TOKEN", "BOT_PUBLIC_BASE_URL"):
-        monkeypatch.delenv(name, raising=False)
-    return create_app({"TESTING": True, "DATABASE": str(tmp_path / "bot.sqlite3"),
-                       "SECRET_KEY": "test-secret-key", "TWILIO_AUTH_TOKEN": TOKEN,
-                       "SENDER_HASH_KEY": "test-sender-hash-key"})  # fmt: skip
+def app(make_app):
+    return make_app(TWILIO_AUTH_TOKEN=TOKEN)
 
 
 @pytest.fixture

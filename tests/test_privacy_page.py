@@ -23,12 +23,8 @@ DAY = 24 * 3600
 
 
 @pytest.fixture
-def app(tmp_path, monkeypatch):
-    for name in ("TWILIO_AUTH_TOKEN", "BOT_TWILIO_AUTH_TOKEN", "BOT_PUBLIC_BASE_URL"):
-        monkeypatch.delenv(name, raising=False)
-    return create_app({"TESTING": True, "DATABASE": str(tmp_path / "bot.sqlite3"),
-                       "SECRET_KEY": "k", "TWILIO_AUTH_TOKEN": TOKEN,
-                       "SENDER_HASH_KEY": "h"})  # fmt: skip
+def app(make_app):
+    return make_app(TWILIO_AUTH_TOKEN=TOKEN)
 
 
 def markdown(lang: str) -> str:

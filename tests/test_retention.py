@@ -17,18 +17,6 @@ from bot.db import connect
 DAY = 24 * 3600
 
 
-@pytest.fixture
-def app(tmp_path):
-    return create_app(
-        {
-            "TESTING": True,
-            "DATABASE": str(tmp_path / "bot.sqlite3"),
-            "SECRET_KEY": "test-secret-key",
-            "SENDER_HASH_KEY": "test-sender-hash-key",
-        }
-    )
-
-
 def sql(app, query, params=()):
     conn = sqlite3.connect(app.config["DATABASE"])
     try:

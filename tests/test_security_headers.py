@@ -11,16 +11,9 @@ FRAMABLE = {"/chat"}  # the only page a host site may frame (ALLOWED_EMBED_ORIGI
 
 
 @pytest.fixture
-def app(tmp_path):
-    return create_app(
-        {
-            "TESTING": True,
-            "DATABASE": str(tmp_path / "bot.sqlite3"),
-            "SECRET_KEY": "test-secret-key",
-            "TWILIO_AUTH_TOKEN": "0123456789abcdef0123456789abcdef",
-            "SENDER_HASH_KEY": "test-sender-hash-key",
-            "ALLOWED_EMBED_ORIGINS": [HOST],
-        }
+def app(make_app):
+    return make_app(
+        TWILIO_AUTH_TOKEN="0123456789abcdef0123456789abcdef", ALLOWED_EMBED_ORIGINS=[HOST]
     )
 
 
