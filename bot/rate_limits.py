@@ -14,8 +14,6 @@ retention purge (bot/retention.py) clears what an idle service left behind.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import math
 import sqlite3
 import time
@@ -25,6 +23,7 @@ from flask import current_app, request
 
 from . import retention
 from .db import get_db
+from .sign_in_limits import keyed_hash
 
 WINDOW_SECONDS = 60
 clock = time.time  # replaced in tests, so a test never straddles a minute boundary
@@ -42,11 +41,6 @@ def client_address() -> str:
     known proxy would let one client pose as many and dodge every per-address limit.
     """
     return request.remote_addr or "unknown"
-
-
-def address_key(secret: str, scope: str, address: str) -> str:
-    mac = hmac.new(secret.encode(), f"{scope}:{address}".encode(), hashlib.sha256)
-    return mac.hexdigest()[:32]
 
 
 @dataclass(frozen=True)
@@ -95,7 +89,7 @@ def check_chat() -> Verdict | None:
     counter = counters.get("chat")
     if counter is None or counter.limit != limit:
         counter = counters["chat"] = Counter(limit)
-    key = address_key(current_app.config["SENDER_HASH_KEY"], "chat", client_address())
+    key = keyed_hash(current_app.config["SENDER_HASH_KEY"], "chat", client_address())
     try:
         return counter.hit(get_db(), key)
     except sqlite3.OperationalError as exc:

@@ -14,7 +14,8 @@ import hmac
 import time
 
 
-def _key(secret: str, kind: str, value: str) -> str:
+def keyed_hash(secret: str, kind: str, value: str) -> str:
+    """HMAC of `kind:value`: the same value counts under its kind, and cannot be read back."""
     mac = hmac.new(secret.encode(), f"{kind}:{value}".encode(), hashlib.sha256)
     return mac.hexdigest()[:32]
 
@@ -29,8 +30,8 @@ class Limits:
     def allow(self, db, email: str, address: str, now: float | None = None) -> bool:
         """Count an attempt; False when this account or address is over the limit."""
         now = time.time() if now is None else now
-        account = _key(self.secret, "account", email)
-        client = _key(self.secret, "address", address)
+        account = keyed_hash(self.secret, "account", email)
+        client = keyed_hash(self.secret, "address", address)
         since = now - self.window
         with db.atomic():
             db.execute("delete from sign_in_attempts where at < ?", [since])
@@ -46,5 +47,5 @@ class Limits:
         with db.atomic():
             db.execute(
                 "delete from sign_in_attempts where key = ?",
-                [_key(self.secret, "account", email)],
+                [keyed_hash(self.secret, "account", email)],
             )

@@ -204,11 +204,11 @@ def test_sign_in_refusal_has_retry_after_in_the_staff_language(client, account, 
 
 
 def test_sign_in_keys_are_hmacs_under_the_sender_hash_key(client, account, db):  # noqa: F811
-    from bot.rate_limits import address_key
+    from bot.sign_in_limits import keyed_hash
 
     sign_in(client, password="wrong guess 123")
     keys = {r["key"] for r in db.query("select key from sign_in_attempts")}
-    assert address_key(HASH_KEY, "address", "127.0.0.1") in keys
+    assert keyed_hash(HASH_KEY, "address", "127.0.0.1") in keys
 
 
 @pytest.mark.parametrize("value", ["sixty", -1, 1.5, True])
