@@ -1,12 +1,14 @@
 """The resource directory as it is read: by the answers, and by staff looking for a listing.
 
-Read from SQLite on every reply, so a staff edit shows in the next answer in every
-worker without a restart.
+A staff edit shows in the next answer in every worker without a restart: each reply
+reads the listings' version number (bumped by triggers on every change, migration
+m010) and a worker queries the listings again only when it has moved.
 """
 
 from __future__ import annotations
 
 import re
+import threading
 from datetime import UTC, datetime, timedelta
 
 
@@ -60,6 +62,37 @@ def listings_for(
                 if len(found) == limit:
                     return found
     return found
+
+
+class ListingsCache:
+    """One worker's answers' listings, kept while the listings' version stays the same.
+
+    Querying them cost about 0.1 ms a reply, a tenth of a chat turn in `make load`;
+    the version is one read of one row. Entries are per version, so a query that saw
+    a newer table than the version read before it only costs a query more.
+    Callers get the same dicts each time: they must not change them.
+    """
+
+    def __init__(self):
+        self._version: int | None = None
+        self._entries: dict[tuple, list[dict]] = {}
+        self._lock = threading.Lock()
+
+    def listings_for(self, db, categories: list[str], lang: str, limit: int,
+                     intent: str | None = None) -> list[dict]:  # fmt: skip
+        row = db.execute("select version from listings_version where id = 1").fetchone()
+        if row is None:  # no version to go by: read them every time
+            return listings_for(db, categories, lang, limit, intent=intent)
+        version = row[0]
+        with self._lock:
+            if version != self._version:
+                self._version, self._entries = version, {}
+            entries = self._entries
+        key = (tuple(categories), lang, limit, intent)
+        found = entries.get(key)
+        if found is None:
+            found = entries[key] = listings_for(db, categories, lang, limit, intent=intent)
+        return found
 
 
 # -- staff: search, filters, staleness ----------------------------------------

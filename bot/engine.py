@@ -10,9 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
-from flask_babel import force_locale
-from flask_babel import gettext as _
-
+from .i18n import force_locale
+from .i18n import gettext as _
 from .knowledge import Knowledge
 from .language import LanguageDetector
 from .matcher import Matcher

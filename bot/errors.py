@@ -5,9 +5,10 @@ for people. Unexpected failures are logged with the request id only.
 """
 
 from flask import current_app, g, jsonify, request
-from flask_babel import force_locale
 from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException
+
+from .i18n import force_locale
 
 
 class ApiError(Exception):

@@ -165,3 +165,17 @@ def m009_maintenance(db):
     # purge due claims it with one UPDATE, so only one gunicorn worker runs it.
     db["maintenance"].create({"job": str, "last_run": float}, pk="job", not_null={"last_run"})
     db["maintenance"].insert({"job": "purge", "last_run": 0.0})
+
+
+@migrations()
+def m010_listings_version(db):
+    # A number that changes with every change to the listings, whoever makes it (staff
+    # pages, CSV import, the CLI, a hand-run UPDATE): triggers bump it in the writer's
+    # own transaction. Each worker keeps the answers' listings in memory and reads only
+    # this number per reply (bot/directory.py, ListingsCache).
+    db["listings_version"].insert({"id": 1, "version": 0}, pk="id")
+    for event in ("insert", "update", "delete"):
+        db.execute(
+            f"create trigger listings_version_{event} after {event} on listings "  # noqa: S608
+            "begin update listings_version set version = version + 1 where id = 1; end"
+        )

@@ -12,10 +12,10 @@ from __future__ import annotations
 from functools import lru_cache
 
 from flask import Blueprint, Response, current_app, g, render_template, request, url_for
-from flask_babel import force_locale
 from markdown_it import MarkdownIt
 
 from .config import ROOT
+from .i18n import force_locale
 
 bp = Blueprint("privacy", __name__)
 

@@ -29,7 +29,8 @@ class NotReady(Exception):
 def build(app) -> None:
     """Load and validate the data files; keep the problems if they do not fit."""
     state = {"engine": None, "problems": [], "turn_hooks": [], "keyword_hooks": [],
-             "patterns": None, "patterns_version": None, "rebuild": threading.Lock()}  # fmt: skip
+             "patterns": None, "patterns_version": None, "rebuild": threading.Lock(),
+             "listings": directory.ListingsCache()}  # fmt: skip
     try:
         knowledge = load(app.config["INTENTS_DIR"], app.config["RESOURCES_DIR"])
         service_file = Path(app.config["RESOURCES_DIR"]) / "service.yaml"
@@ -106,7 +107,7 @@ def session_codec() -> SessionCodec:
 
 
 def listings(categories: list[str], lang: str, limit: int, intent: str | None = None) -> list[dict]:
-    return directory.listings_for(get_db(), categories, lang, limit, intent=intent)
+    return _state()["listings"].listings_for(get_db(), categories, lang, limit, intent=intent)
 
 
 def on_turn(hook) -> None:

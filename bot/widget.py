@@ -14,11 +14,11 @@ import json
 import re
 
 from flask import Blueprint, Response, current_app, g, render_template, request, url_for
-from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from . import privacy, services
 from .errors import ApiError
+from .i18n import force_locale
 
 bp = Blueprint("widget", __name__)
 

@@ -3,6 +3,7 @@
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import sqlite_utils
 from staff_pages import db  # noqa: F401 (fixture)
 
 from bot import directory, listing_edits, services
@@ -152,3 +153,38 @@ def test_upgrade_from_the_first_schema_indexes_existing_listings(tmp_path):
         "Clínica Vieja"
     ]
     assert upgraded["listings"].count == 1  # an existing directory is not re-seeded
+
+
+def test_answers_follow_every_change_made_on_another_connection(app, client):
+    """Each worker keeps the answers' listings in memory (ListingsCache): a change made
+    anywhere else (another worker, the CLI, a hand-run UPDATE) must show in the
+    very next answer, whatever wrote it."""
+    question = {"message": "where can i find a free immigration lawyer", "lang": "en"}
+
+    def shown():
+        reply = client.post("/api/chat", json=question).get_json()
+        assert reply["intent"] == "legal_help"
+        return [r["name"] for r in reply["resources"]]
+
+    first = shown()
+    assert first and shown() == first  # the second answer comes from memory
+    other = sqlite_utils.Database(app.config["DATABASE"])  # not the app's connection
+    top = other.execute("select id from listings where name = ?", [first[0]]).fetchone()[0]
+
+    other.execute("update listings set name = 'Renamed by hand' where id = ?", [top])
+    other.conn.commit()
+    assert shown()[0] == "Renamed by hand"
+
+    other.execute("update listings set status = 'inactive' where id = ?", [top])
+    other.conn.commit()
+    assert "Renamed by hand" not in shown()
+
+    other.execute("delete from listings where id = ?", [top])
+    other.execute("update listings set status = 'active'")
+    other.conn.commit()
+    assert "Renamed by hand" not in shown()
+    other["listings"].insert({"name": "Inserted by hand", "status": "active", "verified": 1,
+                              "categories": "legal", "phone": "520-555-0100",
+                              "featured_for": "legal_help"})  # fmt: skip
+    other.conn.commit()
+    assert shown()[0] == "Inserted by hand"

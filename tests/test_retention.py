@@ -259,6 +259,7 @@ KEPT_ON_PURPOSE = {
     "audit_log": "append-only record of directory changes; no resident data",
     "learned_patterns": "scrubbed example questions staff made part of the bot's data",
     "learned_patterns_version": "one counter",
+    "listings_version": "one counter",
     "maintenance": "when the purge last ran",
     "_sqlite_migrations": "which migrations ran",
 }

@@ -22,10 +22,10 @@ import time
 from dataclasses import dataclass
 
 from flask import current_app
-from flask_babel import force_locale
 
 from .. import privacy, retention, services
 from ..db import get_db
+from ..i18n import force_locale
 from ..sessions import State
 from . import compose, keywords, replies, segments
 from .keywords import Keyword
