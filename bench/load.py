@@ -44,7 +44,14 @@ from .load_server import (
     run_release,
 )
 from .load_staff import Staff, snapshot, verify_edits
-from .load_traffic import Corpus, Recorder, closed_loop, healthz_only, open_loop
+from .load_traffic import (
+    Corpus,
+    Recorder,
+    closed_loop,
+    conversation_lengths,
+    healthz_like,
+    open_loop,
+)
 
 PUBLIC = "https://sms.load.test"
 EMAIL = "load.staff@tucsonaz.gov"
@@ -227,9 +234,11 @@ def _run(args, env: dict, settings: dict, tmp: Path, password: str, token: str) 
         closed_loop(host, port, mix, current["rec"], args.concurrency, args.warmup)
         warmup_errors = current["rec"]
 
+        lengths = conversation_lengths(mix(-1), 20000)
         rec = Recorder()
         with Meter(master) as m:
-            closed_loop(host, port, lambda i: healthz_only(), rec, args.concurrency, args.probe)
+            closed_loop(host, port, lambda i: healthz_like(lengths, i * 997), rec,
+                        args.concurrency, args.probe)  # fmt: skip
         phases.append(summarise(f"baseline: GET /healthz, closed loop, {args.concurrency} "
                                 f"connections", rec, m))  # fmt: skip
         print_phase(phases[-1])

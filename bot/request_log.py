@@ -33,8 +33,12 @@ _SAFE_ID = re.compile(r"[A-Za-z0-9_.-]{1,64}")
 # number at Twilio, so one is never accepted as a request id.
 _TWILIO_SID = re.compile(r"[A-Z]{2}[0-9a-fA-F]{32}")
 
-# Fields a request line may carry, and nothing else (see module docstring).
-REQUEST_FIELDS = ("method", "route", "status", "duration_ms", "channel")
+# Fields a request line may carry, and nothing else (see module docstring). A text's
+# line also says which path answered it (an intent id or "retry") and how many
+# segments went back: set with `note()`, one line per request instead of two.
+REQUEST_FIELDS = ("method", "route", "status", "duration_ms", "channel", "answered_by",
+                  "segments")  # fmt: skip
+NOTED_FIELDS = ("answered_by", "segments")
 
 # Blueprint -> channel, so a line says which door a request came in by.
 CHANNELS = {
@@ -209,6 +213,14 @@ class _DropAccessLines(logging.Filter):
         return not self._ACCESS.match(str(record.msg))
 
 
+def note(**fields) -> None:
+    """Add fields to this request's log line (only those in NOTED_FIELDS)."""
+    unknown = set(fields) - set(NOTED_FIELDS)
+    if unknown:
+        raise ValueError(f"not a field a request line may carry: {sorted(unknown)}")
+    g.setdefault("log_fields", {}).update(fields)
+
+
 def _request_id() -> str:
     supplied = request.headers.get(HEADER, "")
     if (
@@ -258,6 +270,7 @@ def init_app(app: Flask) -> None:
                     round((time.perf_counter() - started) * 1000, 2) if started else None
                 ),
                 "channel": CHANNELS.get(request.blueprint or "", "other"),
+                **g.get("log_fields", {}),
             },
         )
         return response

@@ -143,6 +143,17 @@ def test_a_broken_insight_table_never_costs_the_resident_an_answer(client, db):
     assert questions(db) == []  # the turn's one transaction rolled back whole
 
 
+def test_a_broken_insight_table_costs_a_text_neither_its_answer_nor_its_state(client, db):
+    """The count is written in the text's own transaction (one writer turn per text):
+    when it fails, only its part rolls back and the conversation is kept."""
+    db.execute("drop table insight_counts")
+    first = sms(client, "necesito un abogado de inmigracion").get_data(as_text=True)
+    assert "<Message>" in first
+    [sender] = list(db.query("select lang, pending from sms_senders"))
+    assert sender["lang"] == "es"
+    assert db["sms_replies"].count == 1
+
+
 # -- grouping ------------------------------------------------------------------
 
 

@@ -642,6 +642,10 @@ def test_logs_carry_no_number_and_no_message_text(app, caplog):
             phone.text(body)
         phone.client.post("/sms", data=phone.form("secreto"))  # unsigned: logged
     text = "\n".join(r.getMessage() for r in caplog.records)
-    assert "X-Twilio-Signature" in text and "sms answered by" in text
+    assert "X-Twilio-Signature" in text
+    answered = [(r.answered_by, r.segments) for r in caplog.records if hasattr(r, "answered_by")]
+    assert [a for a, _ in answered] == ["greeting", "legal_help", "federal_cooperation", "more",
+                                        "opt_out", "silent", "opt_in"]  # fmt: skip
+    assert all(n >= 1 for a, n in answered if a != "silent")
     for secret in (NUMBER, "5205551234", "necesito un abogado", "zanahoria", "secreto"):
         assert secret not in text

@@ -71,12 +71,14 @@ def handle(inbound: Inbound) -> Outcome:
         else:  # another message from this sender landed meanwhile: think again
             outcome = _turn(inbound, current, store, now)
         store.record(message_key, outcome.text, now, None if outcome.forgot else sender_key)
+        # In the same write: a hook's own transaction would be a second writer turn
+        # per text (`make load`). A hook that fails rolls back only its own part.
+        if outcome.turn is not None:
+            services.after_turn("sms", inbound.body, outcome.turn)
+        elif outcome.intent in ("opt_out", "opt_in"):  # counted, never who (staff insight)
+            services.after_keyword("sms", outcome.intent, outcome.lang)
     if outcome.forgot:
         retention.scrub_soon()  # the deleted rows' bytes leave the WAL too
-    if outcome.turn is not None:
-        services.after_turn("sms", inbound.body, outcome.turn)
-    elif outcome.intent in ("opt_out", "opt_in"):  # counted, never who (staff insight)
-        services.after_keyword("sms", outcome.intent, outcome.lang)
     return outcome
 
 

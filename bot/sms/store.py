@@ -59,8 +59,8 @@ class Store:
 
     @contextmanager
     def transaction(self):
-        # Deleted rows are overwritten with zeros, not left readable in free pages.
-        self.conn.execute("PRAGMA secure_delete = ON")
+        # Deleted rows are overwritten with zeros: every connection is opened with
+        # secure_delete on (bot/db.py connect), so this one is too.
         with self.db.immediate():
             yield self
 

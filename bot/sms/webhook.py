@@ -2,8 +2,9 @@
 
 Nothing is read from the form, processed or stored before the signature checks
 out, and nothing a resident sent (number or words) reaches the log: refusals log
-why, answers log which path answered. Any client mistake is a 4xx with a JSON
-error like the chat API's; Twilio shows the status in its debugger.
+why; an answer's request line says which path answered and how many segments. Any
+client mistake is a 4xx with a JSON error like the chat API's; Twilio shows the
+status in its debugger.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from flask_babel import gettext as _
 from twilio.twiml.messaging_response import MessagingResponse
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from .. import request_log
 from ..errors import ApiError, error_response
 from . import conversation, segments, signature
 
@@ -65,10 +67,6 @@ def incoming():
         raise ApiError(415, "unsupported_media_type",
                        lambda: _("Send the request as a form, as Twilio does."))  # fmt: skip
     outcome = conversation.handle(_inbound(request.form))
-    current_app.logger.info(
-        "sms answered by %s: %d segment(s)%s",
-        outcome.intent,
-        segments.count(outcome.text),
-        " (retry)" if outcome.replayed else "",
-    )
+    request_log.note(answered_by="retry" if outcome.replayed else outcome.intent,
+                     segments=segments.count(outcome.text))  # fmt: skip
     return twiml(outcome.text)
