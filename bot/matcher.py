@@ -89,7 +89,6 @@ class _Stemmer:
 @dataclass
 class _Pattern:
     keys: frozenset[str]
-    weight: float
 
 
 class _NearPatterns:
@@ -226,7 +225,7 @@ class Matcher:
                     self._texts.append(" ".join(self.canonical(text)))
                     self._text_intent.append(intent.id)
                     if keys:
-                        pats.append(_Pattern(keys, 0.0))
+                        pats.append(_Pattern(keys))
                         vocab |= keys
                 for text in block.get("keywords", []):
                     kws |= self.keys(text)
@@ -247,11 +246,10 @@ class Matcher:
         self._postings: dict[str, list[int]] = {}
         for intent, pats in self.patterns.items():
             for p in pats:
-                p.weight = sum(self.idf[k] for k in p.keys)
                 for k in p.keys:
                     self._postings.setdefault(k, []).append(len(self._pattern_weight))
                 self._pattern_intent.append(intent)
-                self._pattern_weight.append(p.weight)
+                self._pattern_weight.append(sum(self.idf[k] for k in p.keys))
         self._key_intents: dict[str, list[str]] = {}
         for intent, vocab in self.vocab.items():
             for k in vocab:
