@@ -14,7 +14,7 @@ import pytest
 from flask_babel import force_locale
 from twilio.request_validator import RequestValidator
 
-from bot import create_app, services
+from bot import services
 from bot.sms import keywords, replies, segments
 
 TOKEN = "0123456789abcdef0123456789abcdef"
@@ -30,21 +30,16 @@ def _clean_env(monkeypatch):
         monkeypatch.delenv(name, raising=False)
 
 
-def make_app(tmp_path, **config):
-    settings = {
-        "TESTING": True,
-        "DATABASE": str(tmp_path / "bot.sqlite3"),
-        "SECRET_KEY": "test-secret-key",
-        "TWILIO_AUTH_TOKEN": TOKEN,
-        "SENDER_HASH_KEY": HASH_KEY,
-        **config,
-    }
-    return create_app(settings)
+@pytest.fixture
+def sms_app(make_app):
+    """conftest's `make_app`, with this file's Twilio token and sender key."""
+    return lambda **config: make_app(**{"TWILIO_AUTH_TOKEN": TOKEN, "SENDER_HASH_KEY": HASH_KEY,
+                                        **config})  # fmt: skip
 
 
 @pytest.fixture
-def app(tmp_path):
-    return make_app(tmp_path)
+def app(sms_app):
+    return sms_app()
 
 
 class Phone:
@@ -190,8 +185,8 @@ def test_a_correct_signature_is_accepted(app):
     assert Phone(app).one("hola")
 
 
-def test_without_a_token_the_route_answers_503_with_one_clear_log_line(tmp_path, caplog):
-    app = make_app(tmp_path, TWILIO_AUTH_TOKEN=None)
+def test_without_a_token_the_route_answers_503_with_one_clear_log_line(sms_app, caplog):
+    app = sms_app(TWILIO_AUTH_TOKEN=None)
     phone = Phone(app)
     with caplog.at_level(logging.INFO):
         resp = phone.post(phone.form("hola"))
@@ -204,17 +199,17 @@ def test_without_a_token_the_route_answers_503_with_one_clear_log_line(tmp_path,
 
 
 @pytest.mark.parametrize("env_name", ["TWILIO_AUTH_TOKEN", "BOT_TWILIO_AUTH_TOKEN"])
-def test_the_token_is_read_from_either_environment_variable(tmp_path, monkeypatch, env_name):
+def test_the_token_is_read_from_either_environment_variable(sms_app, monkeypatch, env_name):
     token = "12345678901234567890123456789012"  # all digits: BOT_* parses it as a JSON number
     monkeypatch.setenv(env_name, token)
-    app = make_app(tmp_path, TWILIO_AUTH_TOKEN=None)
+    app = sms_app(TWILIO_AUTH_TOKEN=None)
     assert app.config["TWILIO_AUTH_TOKEN"] == token
     assert Phone(app, token=token).one("hola")
     assert Phone(app, number="+15205550001").post(Phone(app).form("hola")).status_code == 403
 
 
-def test_behind_a_proxy_the_public_base_url_is_what_is_validated(tmp_path):
-    app = make_app(tmp_path, PUBLIC_BASE_URL="https://sms.example.org/")
+def test_behind_a_proxy_the_public_base_url_is_what_is_validated(sms_app):
+    app = sms_app(PUBLIC_BASE_URL="https://sms.example.org/")
     public = Phone(app, url="https://sms.example.org/sms")
     assert public.one("hola")
     # The URL this process sees is not the one Twilio signed: refused.
@@ -227,20 +222,20 @@ def test_behind_a_proxy_the_public_base_url_is_what_is_validated(tmp_path):
     assert resp.status_code == 200 and messages(resp)
 
 
-def test_behind_a_proxy_proxy_fix_rebuilds_the_url_from_forwarded_headers(tmp_path):
+def test_behind_a_proxy_proxy_fix_rebuilds_the_url_from_forwarded_headers(sms_app, tmp_path):
     forwarded = {"X-Forwarded-Proto": "https", "X-Forwarded-Host": "bot.example.org"}
     public_url = "https://bot.example.org/sms"
-    with_fix = Phone(make_app(tmp_path / "a", PROXY_FIX=1), url=public_url)
+    with_fix = Phone(sms_app(DATABASE=str(tmp_path / "a.sqlite3"), PROXY_FIX=1), url=public_url)
     resp = with_fix.post(with_fix.form("hola"), headers=forwarded)
     assert resp.status_code == 200 and messages(resp)
     # Without PROXY_FIX the forwarded headers are not trusted, so the URL differs.
-    without = Phone(make_app(tmp_path / "b"), url=public_url)
+    without = Phone(sms_app(DATABASE=str(tmp_path / "b.sqlite3")), url=public_url)
     assert without.post(without.form("hola"), headers=forwarded).status_code == 403
 
 
-def test_an_invalid_public_base_url_is_ignored_with_a_log_line(tmp_path, caplog):
+def test_an_invalid_public_base_url_is_ignored_with_a_log_line(sms_app, caplog):
     with caplog.at_level(logging.ERROR):
-        app = make_app(tmp_path, PUBLIC_BASE_URL="sms.example.org")
+        app = sms_app(PUBLIC_BASE_URL="sms.example.org")
     assert app.config["PUBLIC_BASE_URL"] is None
     assert any("PUBLIC_BASE_URL" in r.getMessage() for r in caplog.records)
 
@@ -299,8 +294,8 @@ def test_bytes_that_are_not_utf8_never_cause_a_500(app):
     assert resp.status_code == 200 and len(messages(resp)) == 1
 
 
-def test_a_message_over_the_length_limit_gets_a_reply_in_words(tmp_path):
-    app = make_app(tmp_path, MAX_MESSAGE_CHARS=50)
+def test_a_message_over_the_length_limit_gets_a_reply_in_words(sms_app):
+    app = sms_app(MAX_MESSAGE_CHARS=50)
     phone = Phone(app)
     reply = phone.one("hola " * 20)
     assert reply == say(app, "en", replies.too_long, 50)
