@@ -9,13 +9,16 @@ import sqlite3
 import time
 from xml.etree import ElementTree
 
+import hypothesis
 import phonenumbers
 import pytest
 from flask_babel import force_locale
+from hypothesis import strategies as st
 from twilio.request_validator import RequestValidator
 
 from bot import services
 from bot.sms import keywords, replies, segments
+from bot.sms import store as store_module
 
 TOKEN = "0123456789abcdef0123456789abcdef"
 HASH_KEY = "test-sender-hash-key"
@@ -644,3 +647,20 @@ def test_logs_carry_no_number_and_no_message_text(app, caplog):
     assert all(n >= 1 for a, n in answered if a != "silent")
     for secret in (NUMBER, "5205551234", "necesito un abogado", "zanahoria", "secreto"):
         assert secret not in text
+
+
+@hypothesis.given(
+    area=st.integers(200, 999), exchange=st.integers(200, 999), line=st.integers(0, 9999)
+)
+def test_the_quick_spelling_of_a_north_american_number_is_the_one_phonenumbers_gives(
+    area, exchange, line
+):
+    """Twilio's `From` skips the parse; the sender's key must not change because of it."""
+    number = f"+1{area}{exchange}{line:04d}"
+    assert store_module.e164(number) == store_module._parsed_e164(number) == number
+    assert store_module.e164(f" {number} ") == number
+
+
+@pytest.mark.parametrize("typed", ["520-555-1234", "+1 (520) 555-1234", "(520) 555 1234"])
+def test_a_number_typed_another_way_gets_the_same_key_as_twilio_s_spelling(typed):
+    assert store_module.e164(typed) == "+15205551234"

@@ -24,6 +24,7 @@ yields to the first number when both cannot share the page in full.
 
 from __future__ import annotations
 
+import functools
 import re
 
 import phonenumbers
@@ -58,6 +59,7 @@ def _listing(resource: dict) -> str:
     return line + _mark(resource)
 
 
+@functools.lru_cache(maxsize=256)  # a listing's phone field, not a resident's number
 def _first_number(phone: str) -> str | None:
     """The first dialable number in a phone field, exactly as written ("911;
     non-emergency (520) 791-4444" -> "(520) 791-4444")."""
