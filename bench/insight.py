@@ -1,7 +1,8 @@
 """What staff insight costs a request: `.venv/bin/python -m bench.insight`.
 
-Figures, not tests (README "Staff insight" quotes them): the turn hook's write
-(count, plus the scrubbed question for an unanswered one), the learned-patterns
+Figures, not tests (README "Staff insight" quotes them): the turn hook (the count
+added to the process's tally, plus the scrubbed question written for an unanswered
+one), the tally's write every COUNTS_FLUSH_SECONDS, the learned-patterns
 version check every chat request makes, and the engine rebuild each worker does
 once after a pattern is added or removed.
 """
@@ -29,7 +30,8 @@ def _ms(values: list[float]) -> str:
 def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         app = create_app({"DATABASE": str(Path(tmp) / "bench.sqlite3"), "SECRET_KEY": "bench",
-                          "CHAT_RATE_LIMIT_PER_MINUTE": 0, "PURGE_INTERVAL_SECONDS": 0})
+                          "CHAT_RATE_LIMIT_PER_MINUTE": 0, "PURGE_INTERVAL_SECONDS": 0,
+                          "COUNTS_FLUSH_SECONDS": 3600})
         messages = [t for lang in ("en", "es") for ts in load_sentences(DEV_SET, lang).values()
                     for t in ts]  # fmt: skip
         with app.test_request_context():
@@ -44,6 +46,9 @@ def main() -> None:
                         start = time.perf_counter_ns()
                         insight.on_turn("chat", message, reply)
                         hook[kind].append((time.perf_counter_ns() - start) / 1e6)
+                flush = time.perf_counter_ns()
+                insight.flush_counts()
+                hook.setdefault("flush", []).append((time.perf_counter_ns() - flush) / 1e6)
             db, source = get_db(), learned.LearnedPatterns()
             version = []
             for _ in range(5000):
@@ -58,10 +63,12 @@ def main() -> None:
 
                 Engine(source.apply(knowledge, db), engine.service)
                 rebuild.append((time.perf_counter() - start) * 1000)
-    print(f"turn hook, answered (count upsert, one transaction): {_ms(hook['answered'])}"
+    print(f"turn hook, answered (count added to the tally): {_ms(hook['answered'])}"
           f" over {len(hook['answered'])} turns")
-    print(f"turn hook, unanswered (scrub + count + queue insert): {_ms(hook['unanswered'])}"
+    print(f"turn hook, unanswered (scrub + tally + queue insert): {_ms(hook['unanswered'])}"
           f" over {len(hook['unanswered'])} turns")
+    print(f"tally written (one transaction, {len(turns)} turns' counts): "
+          f"{', '.join(f'{v:.2f}' for v in hook['flush'])} ms")
     print(f"learned-patterns version check (per chat/SMS request): {_ms(version)}")
     print(f"engine rebuild after a pattern change (per worker, once): "
           f"median {statistics.median(rebuild):.0f} ms, max {max(rebuild):.0f} ms of 5")

@@ -75,10 +75,12 @@ DEFAULTS = {
     "ALLOWED_EMBED_ORIGINS": [],
     # Staff insight (bot/insight, README "Staff insight"). QUEUE_ENABLED=false: no
     # question text is ever written. Scrubbed unanswered questions are deleted after
-    # QUEUE_RETENTION_DAYS; counts (no text) after COUNTS_RETENTION_DAYS.
+    # QUEUE_RETENTION_DAYS; counts (no text) after COUNTS_RETENTION_DAYS. Each process
+    # writes its counts every COUNTS_FLUSH_SECONDS (0: at every turn).
     "QUEUE_ENABLED": True,
     "QUEUE_RETENTION_DAYS": 30,
     "COUNTS_RETENTION_DAYS": 730,
+    "COUNTS_FLUSH_SECONDS": 5,
     # Dates on the staff pages are shown in the city's time zone.
     "BABEL_DEFAULT_TIMEZONE": "America/Phoenix",
     "BABEL_TRANSLATION_DIRECTORIES": str(ROOT / "translations"),

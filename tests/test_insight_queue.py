@@ -10,7 +10,7 @@ from twilio.request_validator import RequestValidator
 
 from bot import create_app, retention
 from bot.db import connect
-from bot.insight import counts, queue, weeks
+from bot.insight import _flush_at_exit, counts, flush_counts, queue, weeks
 
 TOKEN = "0123456789abcdef0123456789abcdef"
 PII_QUESTION = ("me llamo Rosa López, me pueden quitar a mis hijos si me deportan? "
@@ -49,7 +49,10 @@ def questions(db):
     return list(db.query("select * from unanswered_questions"))
 
 
-def count_rows(db):
+def count_rows(app, db):
+    """The counts once this process has written what it holds (counts.Tally)."""
+    with app.app_context():
+        flush_counts()
     return {(r["lang"], r["channel"], r["intent"]): r["n"]
             for r in db.query("select * from insight_counts")}  # fmt: skip
 
@@ -73,7 +76,7 @@ def test_an_unanswered_question_is_kept_scrubbed_and_linked_to_nobody(app, clien
         assert secret not in raw
 
 
-def test_answered_questions_are_counted_not_kept(client, db):
+def test_answered_questions_are_counted_not_kept(app, client, db):
     assert chat(client, "si reporto un robo me preguntan por mis papeles?")["intent"] == (
         "report_crime"
     )
@@ -81,7 +84,7 @@ def test_answered_questions_are_counted_not_kept(client, db):
         "intent"
     ] != "out_of_scope"
     assert questions(db) == []
-    found = count_rows(db)
+    found = count_rows(app, db)
     assert found[("es", "chat", "report_crime")] == 1
     assert sum(found.values()) == 2
 
@@ -92,7 +95,7 @@ def test_queue_off_keeps_no_text_but_still_counts(tmp_path):
     chat(app.test_client(), PII_QUESTION)
     database = connect(app.config["DATABASE"])
     assert questions(database) == []
-    assert count_rows(database) == {("es", "chat", "out_of_scope"): 1}
+    assert count_rows(app, database) == {("es", "chat", "out_of_scope"): 1}
 
 
 @pytest.mark.parametrize(("name", "value"), [("QUEUE_RETENTION_DAYS", 0),
@@ -111,7 +114,7 @@ def test_a_bare_number_or_punctuation_is_not_kept(client, db):
     assert questions(db) == []
 
 
-def test_sms_questions_and_opt_outs_are_counted_once_and_never_by_sender(client, db):
+def test_sms_questions_and_opt_outs_are_counted_once_and_never_by_sender(app, client, db):
     sms(client, "me pueden quitar a mis hijos si me deportan")
     sms(client, "PARAR", number="+15205550001")
     retry = "SM" + secrets.token_hex(16)
@@ -119,7 +122,7 @@ def test_sms_questions_and_opt_outs_are_counted_once_and_never_by_sender(client,
     sms(client, "STOP", number="+15205550002", sid=retry)  # Twilio's retry of the same message
     sms(client, "STOP", number="+15205550002")  # already opted out: nothing changes
     sms(client, "START", number="+15205550002")
-    found = count_rows(db)
+    found = count_rows(app, db)
     assert found[("es", "sms", "out_of_scope")] == 1
     assert found[("es", "sms", "opt_out")] == 1
     assert found[("en", "sms", "opt_out")] == 1
@@ -128,30 +131,62 @@ def test_sms_questions_and_opt_outs_are_counted_once_and_never_by_sender(client,
     assert set(row) == QUEUE_COLUMNS and row["text"].startswith("me pueden quitar")
 
 
-def test_an_sms_retry_does_not_count_a_question_twice(client, db):
+def test_an_sms_retry_does_not_count_a_question_twice(app, client, db):
     sid = "SM" + secrets.token_hex(16)
     sms(client, "me pueden quitar a mis hijos si me deportan", sid=sid)
     sms(client, "me pueden quitar a mis hijos si me deportan", sid=sid)
-    assert count_rows(db) == {("es", "sms", "out_of_scope"): 1}
+    assert count_rows(app, db) == {("es", "sms", "out_of_scope"): 1}
     assert len(questions(db)) == 1
 
 
-def test_a_broken_insight_table_never_costs_the_resident_an_answer(client, db):
-    db.execute("drop table insight_counts")
-    reply = chat(client, "si reporto un robo me preguntan por mis papeles?")
+def test_a_broken_insight_table_never_costs_the_resident_an_answer(make_app):
+    app = make_app(COUNTS_FLUSH_SECONDS=0)  # written at every turn: the failure is in the request
+    db = connect(app.config["DATABASE"])
+    db.execute("alter table insight_counts rename to insight_counts_away")
+    reply = chat(app.test_client(), "si reporto un robo me preguntan por mis papeles?")
     assert reply["intent"] == "report_crime"
-    assert questions(db) == []  # the turn's one transaction rolled back whole
+    assert questions(db) == []
+    assert app.extensions["insight_tally"].pending() == 1  # refused, logged and kept
+    db.execute("alter table insight_counts_away rename to insight_counts")
+    assert count_rows(app, db) == {("es", "chat", "report_crime"): 1}  # written at the next try
 
 
-def test_a_broken_insight_table_costs_a_text_neither_its_answer_nor_its_state(client, db):
-    """The count is written in the text's own transaction (one writer turn per text):
-    when it fails, only its part rolls back and the conversation is kept."""
-    db.execute("drop table insight_counts")
-    first = sms(client, "necesito un abogado de inmigracion").get_data(as_text=True)
+def test_a_broken_insight_table_costs_a_text_neither_its_answer_nor_its_state(make_app):
+    """The counts are written inside the text's own transaction when they are due (one
+    writer turn per text): when that fails, only their part rolls back."""
+    app = make_app(TWILIO_AUTH_TOKEN=TOKEN, COUNTS_FLUSH_SECONDS=0)
+    db = connect(app.config["DATABASE"])
+    db.execute("alter table insight_counts rename to insight_counts_away")
+    first = sms(app.test_client(), "necesito un abogado de inmigracion").get_data(as_text=True)
     assert "<Message>" in first
     [sender] = list(db.query("select lang, pending from sms_senders"))
     assert sender["lang"] == "es"
     assert db["sms_replies"].count == 1
+    db.execute("alter table insight_counts_away rename to insight_counts")
+    assert count_rows(app, db) == {("es", "sms", "legal_help"): 1}
+
+
+def test_counts_wait_in_the_process_and_are_written_together_when_due(app, client, db):
+    tally = app.extensions["insight_tally"]
+    now = [1000.0]
+    tally._clock = lambda: now[0]
+    chat(client, "si reporto un robo me preguntan por mis papeles?")
+    chat(client, "necesito un abogado")
+    assert list(db.query("select * from insight_counts")) == []  # not one write per turn
+    assert tally.pending() == 2
+    now[0] += app.config["COUNTS_FLUSH_SECONDS"]
+    chat(client, "si reporto un robo me preguntan por mis papeles?")  # the turn that finds them due
+    assert tally.pending() == 0
+    assert sum(r["n"] for r in db.query("select n from insight_counts")) == 3
+
+
+def test_a_stopping_worker_writes_the_counts_it_holds(app, client, db):
+    chat(client, "si reporto un robo me preguntan por mis papeles?")
+    tally = app.extensions["insight_tally"]
+    assert tally.pending() == 1
+    _flush_at_exit(tally, app.config["DATABASE"])  # what atexit runs
+    assert tally.pending() == 0
+    assert [r["n"] for r in db.query("select n from insight_counts")] == [1]
 
 
 # -- grouping ------------------------------------------------------------------

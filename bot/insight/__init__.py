@@ -1,6 +1,7 @@
 """Staff insight: what residents ask that the bot cannot answer yet, without spying on them.
 
-Every turn adds one to a count (week, language, channel, intent: no text). A turn
+Every turn adds one to a count (week, language, channel, intent: no text), held in
+the process for COUNTS_FLUSH_SECONDS and then written with the others (counts.py). A turn
 that ended `out_of_scope` also leaves its question in the unanswered-questions
 queue, scrubbed first (bot/insight/scrub.py), with no sender, session or time finer
 than a day, unless QUEUE_ENABLED is false. Staff read the queue grouped by
@@ -11,14 +12,20 @@ group's questions, and the rest expire after QUEUE_RETENTION_DAYS (retention.py)
 
 from __future__ import annotations
 
+import atexit
+import logging
 import sqlite3
 
 from flask import current_app
 
+from .. import db as database
 from .. import services
 from ..db import get_db
 from . import counts, queue, weeks
 from .learned import LearnedPatterns
+
+_TALLY = "insight_tally"
+log = logging.getLogger(__name__)
 
 
 def _check_settings(config) -> None:
@@ -28,39 +35,80 @@ def _check_settings(config) -> None:
             raise ValueError(f"{name} must be a whole number of days from 1: {value!r}")
     if not isinstance(config.get("QUEUE_ENABLED"), bool):
         raise ValueError(f"QUEUE_ENABLED must be true or false: {config.get('QUEUE_ENABLED')!r}")
+    flush = config.get("COUNTS_FLUSH_SECONDS")
+    if not isinstance(flush, int | float) or isinstance(flush, bool) or not 0 <= flush <= 3600:
+        raise ValueError(f"COUNTS_FLUSH_SECONDS must be a number from 0 to 3600: {flush!r}")
+
+
+def _tally() -> counts.Tally:
+    return current_app.extensions[_TALLY]
+
+
+def _flush_if_due() -> None:
+    tally = _tally()
+    if tally.due():
+        _flush(tally)
+
+
+def _flush(tally: counts.Tally) -> None:
+    try:
+        tally.flush(get_db())
+    except sqlite3.Error as exc:  # kept for the next try; the resident still gets the answer
+        current_app.logger.warning("staff insight: %d counts not written yet (%s)",
+                                   tally.pending(), type(exc).__name__)  # fmt: skip
+
+
+def flush_counts() -> None:
+    """Write this process's pending counts now (staff pages, `flask purge`, tests)."""
+    _flush(_tally())
 
 
 def on_turn(channel: str, message: str, reply) -> None:
     """Count the turn; keep an unanswered question, scrubbed. Never fails the reply."""
     config = current_app.config
-    try:
-        db = get_db()
-        day = weeks.today(config)
-        with db.atomic():  # one short write: the count and the question together
-            counts.record(db, weeks.iso_week(day), reply.language, channel, reply.intent)
-            if reply.intent == counts.UNANSWERED and config["QUEUE_ENABLED"]:
+    day = weeks.today(config)
+    _tally().add(weeks.iso_week(day), reply.language, channel, reply.intent)
+    if reply.intent == counts.UNANSWERED and config["QUEUE_ENABLED"]:
+        try:
+            db = get_db()
+            with db.atomic():
                 queue.record(db, message, reply.language, reply.closest, day)
-    except sqlite3.Error as exc:  # the resident still gets the answer; no text in the log
-        current_app.logger.warning("staff insight: turn not counted (%s)", type(exc).__name__)
+        except sqlite3.Error as exc:  # no text in the log
+            current_app.logger.warning("staff insight: question not kept (%s)",
+                                       type(exc).__name__)  # fmt: skip
+    _flush_if_due()
 
 
 def on_keyword(channel: str, kind: str, lang: str | None) -> None:
     """An SMS opt-out or opt-in that never reached the engine: counted, nothing else."""
     config = current_app.config
+    week = weeks.iso_week(weeks.today(config))
+    _tally().add(week, lang or config["DEFAULT_LANGUAGE"], channel, kind)
+    _flush_if_due()
+
+
+def _flush_at_exit(tally: counts.Tally, path: str) -> None:
+    """A stopping worker writes what it counted (gunicorn lets atexit run on a graceful
+    stop); a fresh connection, since the request threads' ones may be gone."""
+    if not tally.pending():
+        return
     try:
-        db = get_db()
-        week = weeks.iso_week(weeks.today(config))
-        with db.atomic():
-            counts.record(db, week, lang or config["DEFAULT_LANGUAGE"], channel, kind)
-    except sqlite3.Error as exc:
-        current_app.logger.warning("staff insight: %s not counted (%s)", kind,
-                                   type(exc).__name__)  # fmt: skip
+        db = database.connect(path)
+        try:
+            tally.flush(db)
+        finally:
+            db.conn.close()
+    except Exception as exc:  # noqa: BLE001 (at exit there is nobody left to raise to)
+        log.warning("staff insight: %d counts lost at exit (%s)", tally.pending(),
+                    type(exc).__name__)  # fmt: skip
 
 
 def init_app(app) -> None:
     from . import cli
 
     _check_settings(app.config)
+    tally = app.extensions[_TALLY] = counts.Tally(app.config["COUNTS_FLUSH_SECONDS"])
+    atexit.register(_flush_at_exit, tally, app.config["DATABASE"])
     with app.app_context():
         services.on_turn(on_turn)
         services.on_keyword(on_keyword)

@@ -1,10 +1,14 @@
 """Counts that help the city: turns per week, language, channel and intent. No text.
 
-One row per (week, language, channel, intent) holds a number, incremented in the
-turn's own short write. Opt-outs and opt-ins are counted under the intent ids
-`opt_out` / `opt_in`; an SMS keyword never reaches the engine, so the SMS channel
-reports it through `services.after_keyword` (a Twilio retry is answered from the
-record of the first attempt and reports nothing, so it is never counted twice).
+One row per (week, language, channel, intent) holds a number. Each process adds its
+turns up in memory (`Tally`) and writes them in one short transaction every
+COUNTS_FLUSH_SECONDS, when a staff page reads them, and when the process stops: a
+write per turn was a second writer turn for every chat message (`make load`). A
+process that is killed outright loses at most those seconds of counts. Opt-outs
+and opt-ins are counted under the intent ids `opt_out` / `opt_in`; an SMS keyword
+never reaches the engine, so the SMS channel reports it through
+`services.after_keyword` (a Twilio retry is answered from the record of the first
+attempt and reports nothing, so it is never counted twice).
 Counts may be kept longer than the questions (COUNTS_RETENTION_DAYS, two years by
 default: a year can be compared with the one before).
 """
@@ -13,6 +17,9 @@ from __future__ import annotations
 
 import csv
 import io
+import threading
+import time
+from collections import Counter
 from datetime import timedelta
 
 from .. import retention
@@ -22,12 +29,60 @@ NOT_QUESTIONS = ("opt_out", "opt_in")  # subscription changes, not questions
 UNANSWERED = "out_of_scope"
 
 
-def record(db, week: str, lang: str, channel: str, intent: str) -> None:
-    db.execute(
-        "insert into insight_counts (week, lang, channel, intent, n) values (?, ?, ?, ?, 1) "
-        "on conflict (week, lang, channel, intent) do update set n = n + 1",
-        [week, lang, channel, intent],
-    )
+_ADD = (
+    "insert into insight_counts (week, lang, channel, intent, n) values (?, ?, ?, ?, ?) "
+    "on conflict (week, lang, channel, intent) do update set n = n + excluded.n"
+)
+
+
+def record(db, week: str, lang: str, channel: str, intent: str, n: int = 1) -> None:
+    db.execute(_ADD, [week, lang, channel, intent, n])
+
+
+class Tally:
+    """This process's counts not yet written, keyed (week, lang, channel, intent).
+
+    At most one key per week, language, channel and intent, so even a database that
+    refuses every write keeps it small; a failed write puts its counts back.
+    """
+
+    def __init__(self, flush_seconds: float, clock=time.monotonic):
+        self.flush_seconds = flush_seconds
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._pending: Counter = Counter()
+        self._due: float | None = None
+
+    def add(self, week: str, lang: str, channel: str, intent: str) -> None:
+        with self._lock:
+            self._pending[(week, lang, channel, intent)] += 1
+            if self._due is None:
+                self._due = self._clock() + self.flush_seconds
+
+    def due(self) -> bool:
+        due = self._due
+        return due is not None and self._clock() >= due
+
+    def pending(self) -> int:
+        return sum(self._pending.values())
+
+    def flush(self, db) -> int:
+        """Write every pending count in one transaction; on an error keep them and raise."""
+        with self._lock:
+            taken, self._pending, self._due = self._pending, Counter(), None
+        if not taken:
+            return 0
+        try:
+            with db.atomic():
+                for key, n in taken.items():
+                    record(db, *key, n=n)
+        except BaseException:
+            with self._lock:
+                self._pending.update(taken)
+                if self._due is None:
+                    self._due = self._clock() + self.flush_seconds
+            raise
+        return sum(taken.values())
 
 
 def _in(weeks_: list[str]) -> tuple[str, list[str]]:

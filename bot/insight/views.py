@@ -23,7 +23,7 @@ from flask_babel import gettext as _
 from .. import audit, services
 from ..admin import bp
 from ..db import get_db
-from . import counts, learned, queue, weeks
+from . import counts, flush_counts, learned, queue, weeks
 
 DEFAULT_WEEKS, MAX_WEEKS = 12, 104
 
@@ -220,6 +220,7 @@ def insight_counts():
     count = _weeks_param()
     week_list = weeks.recent(weeks.today(current_app.config), count)
     languages = list(current_app.config["LANGUAGES"])
+    flush_counts()  # this worker's own; the others' follow within COUNTS_FLUSH_SECONDS
     db = get_db()
     rows = counts.weekly(db, week_list, languages)
     return render_template(
@@ -234,6 +235,7 @@ def insight_counts():
 def insight_counts_csv():
     count = _weeks_param()
     week_list = weeks.recent(weeks.today(current_app.config), count)
+    flush_counts()
     body = "\ufeff" + counts.to_csv(get_db(), week_list)  # BOM: Excel opens it as UTF-8
     name = f"insight-counts-{week_list[0]}-to-{week_list[-1]}.csv"
     return Response(body, mimetype="text/csv",
