@@ -1,6 +1,7 @@
 """The unanswered-questions queue and the counts, driven through the real chat API and
 the real (signed) SMS webhook, over a real SQLite file."""
 
+import os
 import secrets
 import time
 from datetime import date, timedelta
@@ -272,3 +273,13 @@ def test_counts_are_kept_longer_and_then_go(app, db):
         counts.record(db, recent, "es", "sms", "legal_help")
     assert counts.purge(db, int(time.time()), app.config) == 1
     assert [r["week"] for r in db.query("select week from insight_counts")] == [recent]
+
+
+def test_a_worker_stopping_after_its_database_was_removed_creates_no_new_one(app, client):
+    chat(client, "si reporto un robo me preguntan por mis papeles?")
+    path = app.config["DATABASE"]
+    for suffix in ("", "-wal", "-shm"):
+        if os.path.exists(path + suffix):
+            os.remove(path + suffix)
+    _flush_at_exit(app.extensions["insight_tally"], path)
+    assert not os.path.exists(path)
