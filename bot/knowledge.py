@@ -6,6 +6,7 @@ sentence naming the file and the entry at fault, never as a traceback.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -42,12 +43,17 @@ _LANG_BLOCK = {
         "sms": {"type": "string", "minLength": 1},
     },
 }
+# An intent's or a statement's id: a file name, a token part (sessions.py) and a
+# listing's featured_for entry (validation.py) all rely on this shape.
+ID_PATTERN = "^[a-z][a-z0-9_]*$"
+ID = re.compile(ID_PATTERN)
+
 INTENT_SCHEMA = {
     "type": "object",
     "required": ["intent", "type", "en", "es"],
     "additionalProperties": False,
     "properties": {
-        "intent": {"type": "string", "pattern": "^[a-z][a-z0-9_]*$"},
+        "intent": {"type": "string", "pattern": ID_PATTERN},
         "type": {"enum": ["content", "safety", "conversation"]},
         "menu": {"type": "integer", "minimum": 1},
         "categories": {"type": "array", "items": {"enum": list(CATEGORIES)}},
@@ -74,7 +80,7 @@ STATEMENTS_SCHEMA = {
                     "id", "document", "speaker", "role", "outlet", "date", "quote_en", "quote_es"
                 ],
                 "properties": {
-                    "id": {"type": "string", "pattern": "^[a-z][a-z0-9_]*$"},
+                    "id": {"type": "string", "pattern": ID_PATTERN},
                     "document": {"type": "string"},
                     "speaker": {"type": "string", "minLength": 1},
                     "role": _LOCALIZED,

@@ -16,14 +16,13 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import re
 from dataclasses import dataclass, field
 
 from itsdangerous import BadData, TimestampSigner
 
+from .knowledge import ID
+
 _PURPOSE = b"bot.sessions chat-session v2"
-# Language and intent ids are data-file names: letters, digits, "_" and "-" only.
-_ID = re.compile(r"[a-z0-9_-]+")
 
 
 @dataclass
@@ -40,7 +39,7 @@ class SessionCodec:
         self._languages = set(languages)
 
     def dumps(self, state: State) -> str:
-        menu = [m for m in state.menu if _ID.fullmatch(m)]
+        menu = [m for m in state.menu if ID.fullmatch(m)]
         return self._signer.sign(f"{state.lang or ''}|{','.join(menu)}").decode("ascii")
 
     def loads(self, token: str | None) -> State | None:
@@ -55,6 +54,6 @@ class SessionCodec:
         if not sep or lang not in self._languages:
             return None
         items = menu.split(",") if menu else []
-        if not all(_ID.fullmatch(m) for m in items):
+        if not all(ID.fullmatch(m) for m in items):
             return None
         return State(lang=lang, menu=items)

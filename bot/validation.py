@@ -18,6 +18,7 @@ from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext as _
 
 from .knowledge import CATEGORIES
+from .knowledge import ID as INTENT_ID
 
 STATUSES = ("active", "inactive", "temporarily_closed")
 
@@ -38,7 +39,6 @@ _SINGLE_LINE = {"name", "name_es", "organization", "phone", "website", "email", 
 _SHORT_NUMBERS = {"211", "311", "411", "511", "611", "711", "811", "911", "988"}
 _PHONE_CHARS = re.compile(r"^[\w\s()+\-./,:;#*'&]*$")
 _DIGIT_GROUP = re.compile(r"\d[\d\-. ]*\d|\d")
-_INTENT_ID = re.compile(r"^[a-z][a-z0-9_]*$")
 # A cell starting with one of these is run as a formula when a spreadsheet opens the
 # export; refusing them at entry keeps both exports safe without altering the data.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -221,7 +221,7 @@ def clean_listing(
 
     featured = split_words(clean["featured_for"])
     known = set(known_intents) if known_intents is not None else None
-    bad = [i for i in featured if not _INTENT_ID.match(i) or (known is not None and i not in known)]
+    bad = [i for i in featured if not INTENT_ID.match(i) or (known is not None and i not in known)]
     if bad and "featured_for" not in errors:
         errors["featured_for"] = _("Unknown topic: %(names)s.", names=", ".join(bad))
     clean["featured_for"] = " ".join(featured)

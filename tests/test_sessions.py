@@ -60,7 +60,7 @@ def test_an_expired_token_is_refused():
 @pytest.mark.parametrize(
     "value",
     ["", "es", "fr|legal_help", "|legal_help", "es|legal help", "es|legal_help,,x",
-     "es|LEGAL", "es|<script>", "es|a.b"],  # fmt: skip
+     "es|LEGAL", "es|<script>", "es|a.b", "es|legal_help\n", "es|9lives"],  # fmt: skip
 )
 def test_a_well_signed_token_with_a_malformed_value_is_refused(value):
     assert codec().loads(signer().sign(value).decode()) is None

@@ -60,7 +60,7 @@ def _flush(tally: counts.Tally) -> None:
 
 
 def flush_counts() -> None:
-    """Write this process's pending counts now (staff pages, `flask purge`, tests)."""
+    """Write this process's pending counts now (the staff pages, tests)."""
     _flush(_tally())
 
 

@@ -64,7 +64,8 @@ class Tally:
         return due is not None and self._clock() >= due
 
     def pending(self) -> int:
-        return sum(self._pending.values())
+        with self._lock:  # another thread may be adding a key
+            return sum(self._pending.values())
 
     def flush(self, db) -> int:
         """Write every pending count in one transaction; on an error keep them and raise."""
