@@ -58,3 +58,18 @@ def test_a_learned_pattern_reaches_every_worker_without_a_restart(tmp_path):
         for _ in range(12):
             assert ask(base)["intent"] == "deportation_force"
     assert connect(database)["unanswered_questions"].count == 0
+
+
+@pytest.mark.server
+def test_each_worker_writes_the_counts_it_holds_when_gunicorn_stops(tmp_path):
+    """Counts wait in each worker (COUNTS_FLUSH_SECONDS); a graceful stop writes them."""
+    database = str(tmp_path / "bot.sqlite3")
+    create_app({"DATABASE": database, "SECRET_KEY": "live-test"})  # migrate and seed
+    env = {"BOT_DATABASE": database, "BOT_SECRET_KEY": "live-test",
+           "BOT_CHAT_RATE_LIMIT_PER_MINUTE": "0", "BOT_COUNTS_FLUSH_SECONDS": "3600"}  # fmt: skip
+    with live_server(env, workers=3, log_path=tmp_path / "gunicorn.log") as base:
+        for _ in range(9):
+            ask(base)
+        assert connect(database)["insight_counts"].count == 0  # held, not yet written
+    rows = list(connect(database).query("select channel, intent, n from insight_counts"))
+    assert rows == [{"channel": "chat", "intent": "out_of_scope", "n": 9}]
