@@ -8,7 +8,8 @@ process that is killed outright loses at most those seconds of counts. Opt-outs
 and opt-ins are counted under the intent ids `opt_out` / `opt_in`; an SMS keyword
 never reaches the engine, so the SMS channel reports it through
 `services.after_keyword` (a Twilio retry is answered from the record of the first
-attempt and reports nothing, so it is never counted twice).
+attempt and reports nothing, so it is not counted twice; only a text whose own
+transaction failed after it was tallied is counted again when Twilio retries it).
 Counts may be kept longer than the questions (COUNTS_RETENTION_DAYS, two years by
 default: a year can be compared with the one before).
 """
