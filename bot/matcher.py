@@ -9,7 +9,8 @@ against the patterns' own vocabulary with rapidfuzz, synonyms mapped ("migra" ->
 * pattern recall: how much of its closest pattern's weight the message contains;
 * coverage: how much of the message's weight the intent's vocabulary explains
   (words no pattern knows count against every intent, so "report a pothole" does
-  not become "report a crime").
+  not become "report a crime"; out_of_scope's words shared with other intents count
+  only within one of its patterns, see CATCH_ALL).
 
 Words that only some intents use weigh more (IDF over intents). An intent with
 keywords scores less when none is present. Below the threshold the answer is
@@ -26,7 +27,7 @@ from functools import lru_cache
 
 import snowballstemmer
 from rapidfuzz import fuzz, process
-from rapidfuzz.distance import Levenshtein
+from rapidfuzz.distance import Indel, Levenshtein
 from wordfreq import zipf_frequency
 
 from .knowledge import LANGS, Knowledge
@@ -49,6 +50,11 @@ _FILLERS = frozenset(
 # Conversation intents ("hi", "menu", "english") answer short messages: one that is
 # mostly about something else ("help me, ICE took my dad") is not a request for the menu.
 SHORT_FORM_COVERAGE = 0.8
+# The intent for everything else is many unrelated topics. Its own words (pothole,
+# trash) all count for it, but a word other intents use too ("ice" of ice skating,
+# "policia" of police jobs, "llamo") counts only within its one closest pattern:
+# summed, "la migra me puede llevar si llamo a la policia" was out of scope.
+CATCH_ALL = "out_of_scope"
 # Only a message that is clearly another city service ("burn permit from the fire
 # department") overrides an emergency word in it.
 CLEARLY_UNRELATED = 0.8
@@ -209,7 +215,7 @@ class Matcher:
         self._correct = lru_cache(maxsize=20000)(self._correct_uncached)
 
         self.short_form = {
-            i.id for i in fuzzy if i.type == "conversation" and i.id != "out_of_scope"
+            i.id for i in fuzzy if i.type == "conversation" and i.id != CATCH_ALL
         }
         self._texts: list[str] = []
         self._text_intent: list[str] = []
@@ -254,6 +260,14 @@ class Matcher:
         for intent, vocab in self.vocab.items():
             for k in vocab:
                 self._key_intents.setdefault(k, []).append(intent)
+        self._catch_all_only = frozenset(
+            k for k, intents in self._key_intents.items() if intents == [CATCH_ALL]
+        )
+        self._catch_all_postings = {
+            k: found
+            for k, ns in self._postings.items()
+            if (found := [n for n in ns if self._pattern_intent[n] == CATCH_ALL])
+        }
         self._near = _NearPatterns(self._texts)
 
     # -- normalisation -------------------------------------------------------
@@ -276,10 +290,14 @@ class Matcher:
         if max(zipf_frequency(word, "en"), zipf_frequency(word, "es")) >= REAL_WORD_ZIPF:
             return word
         limit = 1 if len(word) <= 6 else 2
-        found = process.extractOne(
-            word, self.vocabulary, scorer=Levenshtein.distance, score_cutoff=limit
+        found = process.extract(
+            word, self.vocabulary, scorer=Levenshtein.distance, score_cutoff=limit, limit=None
         )
-        return found[0] if found else word
+        if not found:
+            return word
+        # Ties go to the word reached by adding or dropping letters, not changing them:
+        # "lawer" is "lawyer" (a letter left out), not "later".
+        return min(found, key=lambda f: (f[1], Indel.distance(word, f[0]), f[2]))[0]
 
     def canonical(self, text: str) -> list[str]:
         """The message's words after shorthand, typo, phrase and synonym mapping."""
@@ -303,12 +321,21 @@ class Matcher:
         total = sum(self.idf[k] for k in known) + OOV_WEIGHT * (len(keys) - len(known))
         shared: dict[int, float] = {}
         covered: dict[str, float] = {}
+        ambiguous: dict[int, float] = {}  # the catch-all's patterns: words others use too
         for k in known:
             weight = self.idf[k]
             for n in self._postings.get(k, ()):
                 shared[n] = shared.get(n, 0.0) + weight
             for intent in self._key_intents[k]:
-                covered[intent] = covered.get(intent, 0.0) + weight
+                if intent != CATCH_ALL:
+                    covered[intent] = covered.get(intent, 0.0) + weight
+            if k in self._catch_all_only:
+                covered[CATCH_ALL] = covered.get(CATCH_ALL, 0.0) + weight
+            else:
+                for n in self._catch_all_postings.get(k, ()):
+                    ambiguous[n] = ambiguous.get(n, 0.0) + weight
+        if ambiguous:
+            covered[CATCH_ALL] = covered.get(CATCH_ALL, 0.0) + max(ambiguous.values())
         best: dict[str, float] = {}
         for n, weight in shared.items():
             intent, recall = self._pattern_intent[n], weight / self._pattern_weight[n]
@@ -341,7 +368,7 @@ class Matcher:
         # Danger needs one of emergency's own words ("gun", "ahorita") and then wins
         # at a lower bar than any other intent: a false alarm costs less than a miss.
         danger = scores.get("emergency", 0.0)
-        unrelated = scores.get("out_of_scope", 0.0)
+        unrelated = scores.get(CATCH_ALL, 0.0)
         if (
             danger >= self.emergency_threshold
             and keys & self.kw.get("emergency", frozenset())
@@ -351,6 +378,6 @@ class Matcher:
             return Match("emergency", danger, scores)
         if scores:
             best = max(scores, key=scores.get)
-            if best != "out_of_scope" and scores[best] >= self.threshold:
+            if best != CATCH_ALL and scores[best] >= self.threshold:
                 return Match(best, scores[best], scores)
-        return Match("out_of_scope", 0.0, scores)
+        return Match(CATCH_ALL, 0.0, scores)

@@ -96,3 +96,23 @@ def test_near_patterns_break_ties_by_the_first_pattern():
     near = _NearPatterns(["zzzz", "abcd", "abce", "abcd"])
     assert near.best("abcd") == (100.0, 1)
     assert near.best("") is None
+
+
+def test_a_typo_goes_to_the_word_with_a_letter_left_out_not_one_changed(real):
+    _knowledge, m = real
+    # "later" and "lawyer" are both one edit from "lawer"; only one of them drops a letter.
+    assert m.canonical("were can i find a free lawer")[-1] == "lawyer"
+    assert m.match("were can i find a free lawer").intent == "legal_help"
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("where can i buy ice", "out_of_scope"),
+    ("how do i become a police officer", "out_of_scope"),
+    ("when is street sweeping on my block", "out_of_scope"),
+    # Each of "ice", "policia" and "llamo" is in some out-of-scope pattern, none in one.
+    ("si llamo a la policia me va a llevar la migra", "federal_cooperation"),
+    ("can la migra take me if i call the police", "federal_cooperation"),
+])  # fmt: skip
+def test_out_of_scope_covers_shared_words_only_within_one_pattern(real, text, expected):
+    _knowledge, m = real
+    assert m.match(text).intent == expected
