@@ -257,6 +257,30 @@ def test_clear_conversation_forgets_the_session(page, sites):
     assert cookies == []
 
 
+@pytest.mark.parametrize("lang, question, forget", [
+    ("es", "necesito un abogado gratis", "borrar mis datos"),
+    ("en", "can I report a crime if I am undocumented", "delete my data"),
+])  # fmt: skip
+def test_writing_delete_my_data_clears_the_page(page, sites, lang, question, forget):
+    """PRIVACY.md: write "delete my data" and the page clears and starts over."""
+    frame = open_widget(page, sites, lang)
+    asked = ask(page, frame, question)
+    assert frame.locator(".msg.you").count() == 1
+    data = ask(page, frame, forget)
+    assert data["intent"] == "forget_me" and data["language"] == lang
+    # Nothing of the question, the answer or the request to delete is left on the page:
+    # only the confirmation, in the resident's language.
+    assert frame.locator(".msg.you").count() == 0
+    bot = frame.locator(".msg.bot")
+    assert bot.count() == 1 and bot.first.get_attribute("data-intent") == "forget_me"
+    assert bot.first.get_attribute("lang") == lang
+    shown = frame.locator("#log").inner_text()
+    assert question not in shown and asked["resources"][0]["name"] not in shown
+    # The token kept in the tab remembers the language and no topic.
+    token = frame.locator("html").evaluate("() => sessionStorage.getItem('tcb.session')")
+    assert token == data["session"] and token.startswith(f"{lang}|.")
+
+
 def test_an_origin_not_allowed_cannot_frame_the_chat(page, sites):
     refused = []
     page.on("console", lambda m: refused.append(m.text) if "frame-ancestors" in m.text else None)
