@@ -90,6 +90,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--p99-ms", type=float, default=100.0, help="target p99 (100 ms)")
     p.add_argument("--max-ratio", type=float, default=2.0,
                    help="target: baseline throughput / mix throughput at most this (2)")
+    p.add_argument("--floor", action="store_true", default=bool(os.environ.get("LOAD_FLOOR")),
+                   help="canned chat and SMS answers (bench/floor.py): what a POST costs "
+                        "before the bot's work; not a test of the bot (env LOAD_FLOOR)")
     p.add_argument("--keep", default=os.environ.get("LOAD_KEEP"),
                    help="keep the database and gunicorn log in this directory")
     p.add_argument("--json", default=os.environ.get("LOAD_JSON"),
@@ -222,7 +225,10 @@ def _run(args, env: dict, settings: dict, tmp: Path, password: str, token: str) 
     phases: list[dict] = []
     staff: Staff | None = None
     staff_thread = None
-    with procfile_server(env, log_path) as (base, master):
+    app = "bench.floor:create_app()" if args.floor else None
+    if args.floor:
+        print("FLOOR: the chat and SMS views answer at once with canned replies (bench/floor.py)")
+    with procfile_server(env, log_path, app) as (base, master):
         host, port = "127.0.0.1", int(base.rsplit(":", 1)[1])
         workers = process_tree(master)[1:]
         corpus = Corpus(token, PUBLIC + "/sms")
@@ -309,9 +315,12 @@ def _run(args, env: dict, settings: dict, tmp: Path, password: str, token: str) 
 
     if args.json:
         Path(args.json).write_text(json.dumps({
-            "gunicorn": settings, "cpus": os.cpu_count(), "phases": phases,
+            "gunicorn": settings, "cpus": os.cpu_count(), "floor": args.floor, "phases": phases,
             "ratio": base_rps / mix_rps, "cpu_ratio": cpu_ratio, "staff_edits": len(staff.edits),
             "edit_problems": problems, "failures": failures}, indent=2, default=str))  # fmt: skip
+    if args.floor:
+        print("\nFLOOR run: the chat and SMS answers were canned; these are not the bot's "
+              "figures (README \"Load\")")  # fmt: skip
     if failures:
         print("\nFAIL:\n  " + "\n  ".join(failures))
         return 1

@@ -27,6 +27,9 @@ ROOT = Path(__file__).resolve().parent.parent
 PR_SET_PDEATHSIG = 1
 
 
+APP_SPEC = "bot:create_app()"
+
+
 def procfile_command(kind: str) -> list[str]:
     for line in (ROOT / "Procfile").read_text().splitlines():
         name, _, command = line.partition(":")
@@ -136,12 +139,19 @@ def machine_busy() -> tuple[float, float]:
 
 
 @contextmanager
-def procfile_server(env: dict[str, str], log_path: Path):
-    """Yield (base URL, gunicorn master pid) of the Procfile's `web:` on a free loopback port."""
+def procfile_server(env: dict[str, str], log_path: Path, app: str | None = None):
+    """Yield (base URL, gunicorn master pid) of the Procfile's `web:` on a free loopback port.
+
+    `app` replaces the Procfile's app spec (bench/floor.py), nothing else."""
     port = free_port()
     env = {**env, "PORT": str(port), "HOST": "127.0.0.1"}
+    command = procfile_command("web")
+    if app is not None:
+        command = [app if arg == APP_SPEC else arg for arg in command]
+        if app not in command:
+            raise RuntimeError(f"the Procfile's web: line has no {APP_SPEC}")
     with open(log_path, "wb") as log:
-        proc = subprocess.Popen(procfile_command("web"), cwd=ROOT, env=env, stdout=log,
+        proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log,
                                 stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                 start_new_session=True, preexec_fn=_die_with_parent)  # fmt: skip
         base = f"http://127.0.0.1:{port}"
