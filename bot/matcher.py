@@ -256,13 +256,13 @@ class Matcher:
                     self._postings.setdefault(k, []).append(len(self._pattern_weight))
                 self._pattern_intent.append(intent)
                 self._pattern_weight.append(sum(self.idf[k] for k in p.keys))
+        # The catch-all's coverage is counted apart (see CATCH_ALL).
         self._key_intents: dict[str, list[str]] = {}
         for intent, vocab in self.vocab.items():
-            for k in vocab:
-                self._key_intents.setdefault(k, []).append(intent)
-        self._catch_all_only = frozenset(
-            k for k, intents in self._key_intents.items() if intents == [CATCH_ALL]
-        )
+            if intent != CATCH_ALL:
+                for k in vocab:
+                    self._key_intents.setdefault(k, []).append(intent)
+        self._catch_all_only = self.vocab.get(CATCH_ALL, frozenset()) - self._key_intents.keys()
         self._catch_all_postings = {
             k: found
             for k, ns in self._postings.items()
@@ -326,9 +326,8 @@ class Matcher:
             weight = self.idf[k]
             for n in self._postings.get(k, ()):
                 shared[n] = shared.get(n, 0.0) + weight
-            for intent in self._key_intents[k]:
-                if intent != CATCH_ALL:
-                    covered[intent] = covered.get(intent, 0.0) + weight
+            for intent in self._key_intents.get(k, ()):
+                covered[intent] = covered.get(intent, 0.0) + weight
             if k in self._catch_all_only:
                 covered[CATCH_ALL] = covered.get(CATCH_ALL, 0.0) + weight
             else:
