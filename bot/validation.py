@@ -29,7 +29,7 @@ EMERGENCY_CATEGORIES = ("emergency", "poison", "crisis", "domestic_violence")
 LISTING_CATEGORIES = CATEGORIES + tuple(c for c in EMERGENCY_CATEGORIES if c not in CATEGORIES)
 # Numbers that are right wherever a resident dials them (911, the 988 crisis line,
 # Poison Help): a listing that offers one is never shown as "(unverified)".
-EMERGENCY_NUMBERS = frozenset({"911", "988", "18002221222"})
+EMERGENCY_NUMBERS = frozenset({"911", "988", "8002221222"})  # without the country code
 
 # Every field a staff member can write, in the order the form and the CSV show them.
 EDITABLE = (
@@ -38,6 +38,15 @@ EDITABLE = (
     "languages_es", "eligibility", "serves_undocumented", "cost", "featured_for", "source",
     "source_date",
 )  # fmt: skip
+# A yes/no field is stored as 0 or 1 (SQLite would keep "" as text and sort it first).
+_FLAGS = ("serves_undocumented",)
+
+
+def empty_value(name: str):
+    """What a field holds when nothing was written in it."""
+    return 0 if name in _FLAGS else ""
+
+
 # Fields added after the first CSV exports: an import without them keeps their values.
 OPTIONAL_COLUMNS = ("phone_es", "languages_es", "serves_undocumented")
 # Fields that state how to reach the service: changing one without calling to confirm
@@ -298,7 +307,8 @@ def offers_emergency_number(phone: str) -> bool:
     found = set(dialled_numbers(phone))
     for part in (phone or "").split(";"):
         found.update(_groups(part))
-    return bool(found & EMERGENCY_NUMBERS)
+    national = {n[1:] if len(n) == 11 and n.startswith("1") else n for n in found}
+    return bool(national & EMERGENCY_NUMBERS)
 
 
 def _spanish_contact(clean: dict, errors: dict) -> None:
