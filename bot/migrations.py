@@ -228,8 +228,13 @@ def apply_listing_fixes(db, name: str) -> None:
             continue  # renamed or never seeded: staff see it in the directory check
         seeded += 1
         row = rows[0]
-        same_phone = (row["phone"] or "") == fix["phone"]
         changes = {}
+        # A field still as the old seed wrote it takes the corrected text.
+        for field, key in (("description", "description"), ("description_es", "description_es"),
+                           ("name_es", "name_es"), ("source", "source"), ("phone", "set_phone")):
+            if key in fix and (row[field] or "") == fix[key]["from"]:
+                changes[field] = fix[key]["to"]
+        same_phone = changes.get("phone", row["phone"] or "") == fix["phone"]
         if "phone_es" in fix and same_phone and not row["phone_es"]:
             changes["phone_es"] = fix["phone_es"]
         if "languages_es" in fix and (row["languages"] or "") == fix["languages"] and not (
@@ -243,9 +248,6 @@ def apply_listing_fixes(db, name: str) -> None:
             added = [w for w in fix.get(key, []) if w not in words]
             if added:
                 changes[field] = " ".join(words + added)
-        for field in ("description", "description_es", "name_es"):
-            if field in fix and row[field] == fix[field]["from"]:
-                changes[field] = fix[field]["to"]
         if fix.get("verify") and same_phone and not row["verified"]:
             changes.update(verified=1, last_verified_at=at, verified_by=SEED_VERIFIER)
         if not changes:
