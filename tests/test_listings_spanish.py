@@ -202,3 +202,15 @@ def test_the_emergency_rule(ctx):
 def test_seeded_emergency_listings_are_verified(db):  # noqa: F811
     row = next(db.query("select * from listings where categories like '%emergency%'"))
     assert row["phone"] == "911" and row["verified"] == 1 and row["verified_by"]
+
+
+def test_directory_check_names_a_listing_still_missing_its_spanish_phone(runner, db):  # noqa: F811
+    """A listing staff wrote before phone_es existed keeps its English label in Spanish
+    replies until someone writes one: `flask directory-check` lists it."""
+    db["listings"].insert({"name": "Old listing", "description": "d", "description_es": "d",
+                           "categories": "community", "status": "active",
+                           "phone": "front desk (520) 555-0100"})  # fmt: skip
+    db.conn.commit()
+    result = runner.invoke(args=["directory-check"])
+    assert result.exit_code == 1
+    assert "Old listing: Phone (Spanish): The phone has words in it" in result.output
