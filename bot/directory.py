@@ -11,8 +11,21 @@ import re
 import threading
 from datetime import UTC, datetime, timedelta
 
+from .validation import offers_emergency_number
+
+
+def _in(listing: dict, field: str, es: bool) -> str:
+    """The Spanish form of a field when there is one, else the field (a number alone)."""
+    return ((listing.get(f"{field}_es") if es else "") or listing[field] or "").strip()
+
 
 def _row(listing: dict, lang: str) -> dict:
+    """A listing as the answers show it, in the resident's language.
+
+    `verified` is also true for a listing that offers 911, 988 or Poison Help: those
+    numbers are right wherever they are dialled, and "911 (unverified)" must never be
+    what a person in danger reads.
+    """
     es = lang == "es"
     return {
         "id": listing["id"],
@@ -22,11 +35,11 @@ def _row(listing: dict, lang: str) -> dict:
             if es and listing["description_es"]
             else listing["description"]
         ),
-        "phone": listing["phone"] or "",
+        "phone": _in(listing, "phone", es),
         "website": listing["website"] or "",
-        "languages": listing["languages"] or "",
+        "languages": _in(listing, "languages", es),
         "categories": (listing["categories"] or "").split(),
-        "verified": bool(listing["verified"]),
+        "verified": bool(listing["verified"]) or offers_emergency_number(listing["phone"]),
     }
 
 
@@ -38,7 +51,8 @@ def listings_for(
     Taking turns across categories keeps a food question from showing three food
     banks and no shelter. Within a category, listings staff marked as "show first"
     for this intent lead (the TPD line for report_crime, the complaints office for
-    racial_profiling), then listings with a phone, then verified ones.
+    racial_profiling), then listings that serve undocumented residents (many who ask
+    are), then listings with a phone, then verified ones.
     """
     if not categories or limit <= 0:
         return []
@@ -48,7 +62,8 @@ def listings_for(
             "select * from listings where status = 'active' "
             "and (' ' || categories || ' ') like :category "
             "order by (' ' || coalesce(featured_for, '') || ' ') like :intent desc, "
-            "(coalesce(phone, '') = ''), verified desc, id",
+            "coalesce(serves_undocumented, 0) desc, (coalesce(phone, '') = ''), "
+            "verified desc, id",
             {"category": f"% {category} %", "intent": f"% {intent} %" if intent else ""},
         )
         per_category.append([_row(r, lang) for r in rows])

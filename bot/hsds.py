@@ -4,17 +4,24 @@ Four CSVs zipped together: organizations, services, phones and languages. IDs ar
 UUIDv5 of our own ids, so a re-export updates the receiver's records instead of
 duplicating them. Staff emails (`verified_by`) stay out: `assurer_email` is left
 empty so a partner never receives the city's staff addresses.
+
+HSDS has one text per field, so the Spanish forms ride along where a reader looks
+for them: the Spanish name as the service's `alternate_name`, a phone's Spanish
+label after its English one ("non-emergency (520) 791-4444 / no emergencias (520)
+791-4444"), and the Spanish languages text after the English one in `note`. Every
+cell is escaped against spreadsheet formulas (spreadsheet.py).
 """
 
 from __future__ import annotations
 
-import csv
 import io
 import re
 import uuid
 import zipfile
 
 import phonenumbers
+
+from . import spreadsheet
 
 _NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "urn:tucson-community-bot:hsds")
 STATUS = {"active": "active", "inactive": "inactive", "temporarily_closed": "temporarily closed"}
@@ -44,12 +51,20 @@ def _id(kind: str, key) -> str:
     return str(uuid.uuid5(_NAMESPACE, f"{kind}:{key}"))
 
 
-def phones(listing_id: int, text: str) -> list[dict]:
-    """One HSDS phone per number found; the part it came from is its description."""
+def _bilingual(en: str, es: str) -> str:
+    en, es = en.strip(), (es or "").strip()
+    return f"{en} / {es}" if es and es != en else en
+
+
+def phones(listing_id: int, text: str, text_es: str = "") -> list[dict]:
+    """One HSDS phone per number found; the part it came from (and its Spanish form,
+    the same part of `text_es`) is its description."""
     out = []
+    parts_es = [p.strip() for p in (text_es or "").split(";")]
     for n, part in enumerate(p.strip() for p in (text or "").split(";")):
         if not part:
             continue
+        part_es = parts_es[n] if n < len(parts_es) else ""
         kind = "voice"
         if re.search(r"\b(tty|tdd)\b", part, re.IGNORECASE):
             kind = "textphone"
@@ -69,23 +84,24 @@ def phones(listing_id: int, text: str) -> list[dict]:
                 "id": _id("phone", f"{listing_id}:{n}:{m}"),
                 "service_id": _id("service", listing_id),
                 "number": number, "extension": extension, "type": kind,
-                "description": part,
+                "description": _bilingual(part, part_es),
             })  # fmt: skip
     return out
 
 
-def languages(listing_id: int, text: str) -> list[dict]:
+def languages(listing_id: int, text: str, text_es: str = "") -> list[dict]:
     text = (text or "").strip()
     if not text:
         return []
     found: dict[str, tuple[str, str]] = {}
+    note = _bilingual(text, text_es)
     for word in re.findall(r"\w+", text.lower()):
         if word in LANGUAGES:
             found.setdefault(LANGUAGES[word][1], LANGUAGES[word])
     entries = list(found.values()) or [("", "")]
     return [
         {"id": _id("language", f"{listing_id}:{code or 'note'}"),
-         "service_id": _id("service", listing_id), "name": name, "code": code, "note": text}
+         "service_id": _id("service", listing_id), "name": name, "code": code, "note": note}
         for name, code in entries
     ]  # fmt: skip
 
@@ -114,8 +130,8 @@ def tables(db) -> dict[str, list[dict]]:
             "assured_date": (item["last_verified_at"] or "")[:10] if item["verified"] else "",
             "assurer_email": "", "alert": "", "last_modified": item["updated_at"] or "",
         })  # fmt: skip
-        phone_rows += phones(item["id"], item["phone"])
-        language_rows += languages(item["id"], item["languages"])
+        phone_rows += phones(item["id"], item["phone"], item.get("phone_es") or "")
+        language_rows += languages(item["id"], item["languages"], item.get("languages_es") or "")
     return {
         "organizations": list(organizations.values()),
         "services": services,
@@ -130,9 +146,8 @@ def export_zip(db) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, rows in tables(db).items():
-            out = io.StringIO()
-            writer = csv.DictWriter(out, fieldnames=fields[name], lineterminator="\r\n")
-            writer.writeheader()
-            writer.writerows(rows)
-            archive.writestr(f"{name}.csv", out.getvalue().encode("utf-8"))
+            body = spreadsheet.rows_to_csv(
+                fields[name], ([row.get(f, "") for f in fields[name]] for row in rows)
+            )
+            archive.writestr(f"{name}.csv", body.encode("utf-8"))
     return buffer.getvalue()

@@ -17,23 +17,31 @@ from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
 
-from . import listing_edits
+from . import listing_edits, spreadsheet
 from .listing_edits import Actor
-from .validation import EDITABLE, clean_listing, labels
+from .validation import EDITABLE, OPTIONAL_COLUMNS, clean_listing, labels
 
 READ_ONLY = ("verified", "last_verified_at", "verified_by", "created_at", "updated_at")
 COLUMNS = ("id", *EDITABLE, *READ_ONLY)
-REQUIRED = ("id", *EDITABLE)
+# A file exported before a column existed still imports: the listing keeps that value.
+REQUIRED = tuple(c for c in ("id", *EDITABLE) if c not in OPTIONAL_COLUMNS)
 
 
 def export_csv(db) -> bytes:
-    """Every listing, retired ones too, as UTF-8 with a BOM so Excel reads the accents."""
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=COLUMNS, extrasaction="ignore", lineterminator="\r\n")
-    writer.writeheader()
-    for row in db.query("select * from listings order by id"):
-        writer.writerow({k: ("" if row.get(k) is None else row.get(k)) for k in COLUMNS})
-    return out.getvalue().encode("utf-8-sig")
+    """Every listing, retired ones too, as UTF-8 with a BOM so Excel reads the accents.
+
+    Cells that a spreadsheet would run as a formula get a leading quote
+    (spreadsheet.py); `plan` takes it off again, so the file imports back unchanged.
+    """
+    rows = (
+        [row.get(k) for k in COLUMNS]
+        for row in db.query("select * from listings order by id")
+    )
+    return spreadsheet.rows_to_csv(COLUMNS, rows).encode("utf-8-sig")
+
+
+def _same(a, b) -> bool:
+    return ("" if a is None else str(a)) == ("" if b is None else str(b))
 
 
 @dataclass
@@ -106,7 +114,7 @@ def plan(db, content: bytes, known_intents=None) -> Plan:
     if not records:
         result.file_errors.append(_("The file is empty."))
         return result
-    header = [h.strip() for h in records[0]]
+    header = [spreadsheet.unescape(h.strip()) for h in records[0]]
     missing = [c for c in REQUIRED if c not in header]
     unknown = [c for c in header if c not in COLUMNS]
     repeated = sorted({c for c in header if header.count(c) > 1})
@@ -134,10 +142,14 @@ def plan(db, content: bytes, known_intents=None) -> Plan:
                 "This row has %(found)d cells but the header has %(expected)d.",
                 found=len(record), expected=len(header),
             ))  # fmt: skip
-        data = dict(zip(header, record, strict=False))
+        data = dict(zip(header, (spreadsheet.unescape(c) for c in record), strict=False))
+        raw_id = (data.get("id") or "").strip()
+        old = current.get(int(raw_id)) if raw_id.isdigit() else None
+        for name in OPTIONAL_COLUMNS:
+            if name not in header and old is not None:
+                data[name] = "" if old[name] is None else str(old[name])
         clean, errors = clean_listing(data, known_intents)
         problems += [f"{names[name]}: {message}" for name, message in errors.items()]
-        raw_id = (data.get("id") or "").strip()
         listing_id = None
         if raw_id:
             if not raw_id.isdigit():
@@ -160,8 +172,8 @@ def plan(db, content: bytes, known_intents=None) -> Plan:
             result.rows.append(PlannedRow(number, None, "new", name, clean))
             continue
         before = current[listing_id]
-        changes = {k: (before[k] or "", clean[k]) for k in EDITABLE
-                   if (before[k] or "") != clean[k]}  # fmt: skip
+        changes = {k: (before[k] if before[k] is not None else "", clean[k])
+                   for k in EDITABLE if not _same(before[k], clean[k])}  # fmt: skip
         kind = "changed" if changes else "unchanged"
         result.rows.append(PlannedRow(number, listing_id, kind, name, clean, changes))
     return result

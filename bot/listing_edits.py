@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass
 
 from . import audit
-from .validation import CONTACT_FACTS, EDITABLE
+from .validation import CONTACT_FACTS, EDITABLE, empty_value
 
 VERIFICATION = ("verified", "last_verified_at", "verified_by")
 
@@ -53,7 +53,7 @@ def _verification(actor: Actor, at: str) -> dict:
 def create(db, clean: dict, actor: Actor, *, confirmed: bool = False,
            action: str = "create") -> int:  # fmt: skip
     at = audit.now_iso()
-    row = {name: clean.get(name, "") for name in EDITABLE}
+    row = {name: clean.get(name, empty_value(name)) for name in EDITABLE}
     row.update(verified=0, last_verified_at=None, verified_by=None)
     if confirmed:
         row.update(_verification(actor, at))
@@ -73,7 +73,7 @@ def planned_changes(current: dict, clean: dict, actor: Actor, *, confirmed: bool
     A changed phone, website, email, address, hours or status without the "I
     confirmed this" box clears `verified`: the old check does not cover the new facts.
     """
-    new = {name: clean.get(name, "") for name in EDITABLE}
+    new = {name: clean.get(name, empty_value(name)) for name in EDITABLE}
     _old, changed = audit.diff(current, new, EDITABLE)
     if confirmed:
         changed.update(_verification(actor, at))

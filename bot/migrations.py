@@ -179,3 +179,100 @@ def m010_listings_version(db):
             f"create trigger listings_version_{event} after {event} on listings "  # noqa: S608
             "begin update listings_version set version = version + 1 where id = 1; end"
         )
+
+
+@migrations()
+def m015_listings_spanish_contact_and_undocumented(db):
+    # A phone's labels and the languages served, as a Spanish-speaking resident reads
+    # them ("911; no emergencias (520) 791-4444"): empty means the same as the English
+    # field, which only a field with no words in it may be (bot/validation.py).
+    db["listings"].add_column("phone_es", str, not_null_default="")
+    db["listings"].add_column("languages_es", str, not_null_default="")
+    # 1 when a source says the service helps people whatever their immigration
+    # status (living in the community, not only in detention). Answers for an
+    # undocumented resident list these first (bot/directory.py).
+    db["listings"].add_column("serves_undocumented", int, not_null_default=0)
+
+
+@migrations()
+def m016_listings_issue16_fixes(db):
+    # Databases seeded before issue 16 get what the new seed has (data in
+    # resources/listing_fixes/m016.json, frozen with this migration): Spanish phone
+    # labels and languages, who serves undocumented residents, the corrected
+    # "show first" topics and categories, descriptions held to the statements, and
+    # the 911 and Poison Control listings. A field staff have changed since the seed
+    # is left as they wrote it; every change is in the audit log, by "migration:m016".
+    # An empty directory is left empty: the seed fills it after the migrations.
+    if not db["listings"].count:
+        return
+    apply_listing_fixes(db, "m016")
+
+
+def apply_listing_fixes(db, name: str) -> None:
+    """Apply resources/listing_fixes/<name>.json to a seeded directory (data migrations
+    share this; change it only in ways that keep what earlier ones did)."""
+    import json
+    from datetime import UTC, datetime
+
+    from . import audit
+    from .config import ROOT
+    from .seed import SEED_VERIFIER
+
+    data = json.loads((ROOT / "resources" / "listing_fixes" / f"{name}.json").read_text("utf-8"))
+    at = datetime.now(UTC).isoformat(timespec="seconds")
+    actor = f"migration:{name}"
+    seeded = 0
+    for fix in data["fixes"]:
+        rows = list(db.query("select * from listings where name = ? order by id", [fix["name"]]))
+        if not rows:
+            continue  # renamed or never seeded: staff see it in the directory check
+        seeded += 1
+        row = rows[0]
+        changes = {}
+        # A field still as the old seed wrote it takes the corrected text.
+        for field, key in (("description", "description"), ("description_es", "description_es"),
+                           ("name_es", "name_es"), ("source", "source"), ("phone", "set_phone")):
+            if key in fix and (row[field] or "") == fix[key]["from"]:
+                changes[field] = fix[key]["to"]
+        same_phone = changes.get("phone", row["phone"] or "") == fix["phone"]
+        if "phone_es" in fix and same_phone and not row["phone_es"]:
+            changes["phone_es"] = fix["phone_es"]
+        if "languages_es" in fix and (row["languages"] or "") == fix["languages"] and not (
+            row["languages_es"]
+        ):
+            changes["languages_es"] = fix["languages_es"]
+        if fix.get("serves_undocumented") and not row["serves_undocumented"]:
+            changes["serves_undocumented"] = 1
+        for field, key in (("categories", "add_categories"), ("featured_for", "add_featured_for")):
+            words = (row[field] or "").split()
+            added = [w for w in fix.get(key, []) if w not in words]
+            if added:
+                changes[field] = " ".join(words + added)
+        if fix.get("verify") and same_phone and not row["verified"]:
+            changes.update(verified=1, last_verified_at=at, verified_by=SEED_VERIFIER)
+        if not changes:
+            continue
+        before = {k: row[k] for k in changes}
+        db["listings"].update(row["id"], {**changes, "updated_at": at})
+        audit.record(db, actor=actor, staff_id=None, listing_id=row["id"], action="update",
+                     before=before, after=changes, at=at)  # fmt: skip
+    if not seeded:
+        return  # not a directory seeded from resources/listings.csv: not ours to add to
+    for new in data["new"]:
+        if db.execute("select 1 from listings where name = ?", [new["name"]]).fetchone():
+            continue
+        official = new.pop("verified", False)
+        row = {
+            **{k: "" for k in ("email", "hours", "eligibility")},
+            **new,
+            "status": "active",
+            "verified": int(official),
+            "last_verified_at": at if official else None,
+            "verified_by": SEED_VERIFIER if official else None,
+            "created_at": at,
+            "updated_at": at,
+        }
+        listing_id = db["listings"].insert(row).last_pk
+        after = {k: v for k, v in row.items() if v not in ("", None)}
+        audit.record(db, actor=actor, staff_id=None, listing_id=listing_id, action="create",
+                     before={}, after=after, at=at)  # fmt: skip

@@ -19,29 +19,57 @@ from flask_babel import gettext as _
 
 from .knowledge import CATEGORIES
 from .knowledge import ID as INTENT_ID
+from .spreadsheet import FORMULA_START
 
 STATUSES = ("active", "inactive", "temporarily_closed")
+
+# The emergency kinds the engine asks for by name (911, poison, crisis, domestic
+# violence), beside the intents' categories: every city's directory needs them.
+EMERGENCY_CATEGORIES = ("emergency", "poison", "crisis", "domestic_violence")
+LISTING_CATEGORIES = CATEGORIES + tuple(c for c in EMERGENCY_CATEGORIES if c not in CATEGORIES)
+# Numbers that are right wherever a resident dials them (911, the 988 crisis line,
+# Poison Help): a listing that offers one is never shown as "(unverified)".
+EMERGENCY_NUMBERS = frozenset({"911", "988", "8002221222"})  # without the country code
 
 # Every field a staff member can write, in the order the form and the CSV show them.
 EDITABLE = (
     "name", "name_es", "organization", "description", "description_es", "categories",
-    "status", "phone", "website", "email", "address", "hours", "languages",
-    "eligibility", "cost", "featured_for", "source", "source_date",
+    "status", "phone", "phone_es", "website", "email", "address", "hours", "languages",
+    "languages_es", "eligibility", "serves_undocumented", "cost", "featured_for", "source",
+    "source_date",
 )  # fmt: skip
+# A yes/no field is stored as 0 or 1 (SQLite would keep "" as text and sort it first).
+_FLAGS = ("serves_undocumented",)
+
+
+def empty_value(name: str):
+    """What a field holds when nothing was written in it."""
+    return 0 if name in _FLAGS else ""
+
+
+# Fields added after the first CSV exports: an import without them keeps their values.
+OPTIONAL_COLUMNS = ("phone_es", "languages_es", "serves_undocumented")
 # Fields that state how to reach the service: changing one without calling to confirm
 # means the old verification no longer covers what residents are shown.
-CONTACT_FACTS = ("phone", "website", "email", "address", "hours", "status")
+CONTACT_FACTS = ("phone", "phone_es", "website", "email", "address", "hours", "status")
 
 _MAX = {"description": 2000, "description_es": 2000, "source": 2000, "website": 500}
-_SINGLE_LINE = {"name", "name_es", "organization", "phone", "website", "email", "categories",
-                "status", "featured_for", "source_date"}  # fmt: skip
+_SINGLE_LINE = {"name", "name_es", "organization", "phone", "phone_es", "website", "email",
+                "categories", "status", "featured_for", "source_date",
+                "serves_undocumented"}  # fmt: skip
 # N11 and crisis numbers are dialled as they are; 5-6 digit numbers are SMS short codes.
 _SHORT_NUMBERS = {"211", "311", "411", "511", "611", "711", "811", "911", "988"}
-_PHONE_CHARS = re.compile(r"^[\w\s()+\-./,:;#*'&]*$")
+_PHONE_CHARS = re.compile(r"^[\w\s()+\-./,:;#*'&«»“”]*$")
 _DIGIT_GROUP = re.compile(r"\d[\d\-. ]*\d|\d")
+# A "+" that is not a country code, or a word run into a bracket, is how a spreadsheet
+# formula looks ("+HYPERLINK(...)"); a phone number and its label never need either.
+_NOT_A_PHONE = re.compile(r"\+(?!\s*\d)|[^\W\d]\(")
 # A cell starting with one of these is run as a formula when a spreadsheet opens the
-# export; refusing them at entry keeps both exports safe without altering the data.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# export; refusing them at entry (and escaping every exported cell, spreadsheet.py)
+# keeps the exports safe. A phone may start with "+" and a digit (a country code).
+_FORMULA_START = FORMULA_START
+_YES = {"1", "yes", "y", "true", "sí", "si", "x"}
+_NO = {"0", "no", "n", "false", ""}
 
 
 def labels() -> dict[str, str]:
@@ -56,12 +84,15 @@ def labels() -> dict[str, str]:
         "categories": _("Categories"),
         "status": _("Status"),
         "phone": _("Phone"),
+        "phone_es": _("Phone (Spanish)"),
         "website": _("Website"),
         "email": _("Email"),
         "address": _("Address"),
         "hours": _("Hours"),
         "languages": _("Languages served"),
+        "languages_es": _("Languages served (Spanish)"),
         "eligibility": _("Who can use it"),
+        "serves_undocumented": _("Serves undocumented residents"),
         "cost": _("Cost"),
         "featured_for": _("Show first for these topics"),
         "source": _("Source"),
@@ -84,6 +115,10 @@ def category_labels() -> dict[str, str]:
         "health": _("Health"),
         "food": _("Food"),
         "shelter": _("Shelter"),
+        "emergency": _("Emergency (911)"),
+        "poison": _("Poison"),
+        "crisis": _("Crisis"),
+        "domestic_violence": _("Domestic violence"),
     }
 
 
@@ -125,6 +160,9 @@ def phone_problem(value: str) -> str | None:
     """
     if not _PHONE_CHARS.match(value):
         return _("Use only digits, letters, spaces and ( ) - + . ; in a phone number.")
+    if _NOT_A_PHONE.search(value):
+        return _("This is not a phone number with its label: a + goes only before a "
+                 "country code (+1 520 791 4444), and a word never runs into a bracket.")
     for part in (p.strip() for p in value.split(";")):
         if not part:
             return _("Remove the empty part between semicolons.")
@@ -184,7 +222,9 @@ def clean_listing(
             errors[name] = _("Keep this under %(limit)d characters.", limit=limit)
         elif name in _SINGLE_LINE and "\n" in value:
             errors[name] = _("Keep this on one line.")
-        elif value.startswith(_FORMULA_START) and not (name == "phone" and value[0] == "+"):
+        elif value.startswith(_FORMULA_START) and not (
+            name in ("phone", "phone_es") and re.match(r"\+\s*\d", value)
+        ):
             errors[name] = _("This cannot start with = + - or @ (spreadsheets run it).")
         elif any(unicodedata.category(c) == "Cc" and c not in "\n\t" for c in value):
             errors[name] = _("Remove the control characters from this field.")
@@ -197,7 +237,7 @@ def clean_listing(
             errors[name] = message
 
     categories = split_words(clean["categories"])
-    unknown = [c for c in categories if c not in CATEGORIES]
+    unknown = [c for c in categories if c not in LISTING_CATEGORIES]
     if "categories" in errors:
         pass
     elif not categories:
@@ -206,7 +246,7 @@ def clean_listing(
         errors["categories"] = _(
             "Unknown category: %(names)s. Use: %(known)s.",
             names=", ".join(unknown),
-            known=", ".join(CATEGORIES),
+            known=", ".join(LISTING_CATEGORIES),
         )
     clean["categories"] = " ".join(categories)
 
@@ -226,8 +266,14 @@ def clean_listing(
         errors["featured_for"] = _("Unknown topic: %(names)s.", names=", ".join(bad))
     clean["featured_for"] = " ".join(featured)
 
+    serves = clean["serves_undocumented"].casefold()
+    if serves not in _YES | _NO and "serves_undocumented" not in errors:
+        errors["serves_undocumented"] = _("Write yes or no (1 or 0).")
+    clean["serves_undocumented"] = 1 if serves in _YES else 0
+
     for name, check in (
         ("phone", phone_problem),
+        ("phone_es", phone_problem),
         ("website", website_problem),
         ("email", email_problem),
     ):
@@ -235,4 +281,48 @@ def clean_listing(
             problem = check(clean[name])
             if problem:
                 errors[name] = problem
+    _spanish_contact(clean, errors)
     return clean, errors
+
+
+def _groups(part: str) -> list[str]:
+    """Digit groups that are numbers: not "8am-5pm" or "24-hour" (under 3 digits),
+    nor the digits of a number spelled in letters ("1-844-9-NO-HATE")."""
+    found = []
+    for m in _DIGIT_GROUP.finditer(part):
+        digits = re.sub(r"\D", "", m.group())
+        if len(digits) >= 3 and not re.match(r"-?[^\W\d_]", part[m.end():]):
+            found.append(digits)
+    return found
+
+
+def dialled_numbers(phone: str) -> list[str]:
+    """Each ";"-part's digits, in order, however it is spaced: "(520) 791-4444" and
+    "520-791-4444" both give "5207914444"."""
+    return ["".join(_groups(p)) for p in (phone or "").split(";") if _groups(p)]
+
+
+def offers_emergency_number(phone: str) -> bool:
+    """911, 988 or Poison Help anywhere in the field ("911; non-emergency ...")."""
+    found = set(dialled_numbers(phone))
+    for part in (phone or "").split(";"):
+        found.update(_groups(part))
+    national = {n[1:] if len(n) == 11 and n.startswith("1") else n for n in found}
+    return bool(national & EMERGENCY_NUMBERS)
+
+
+def _spanish_contact(clean: dict, errors: dict) -> None:
+    """The Spanish phone and languages: present wherever the English ones have words,
+    with the same numbers, so a Spanish reply never shows an English label."""
+    phone, phone_es = clean["phone"], clean["phone_es"]
+    if "phone_es" not in errors and "phone" not in errors:
+        if phone_es and dialled_numbers(phone_es) != dialled_numbers(phone):
+            errors["phone_es"] = _("Write the same numbers as in the English phone, in "
+                                   "the same order; only the labels change.")  # fmt: skip
+        elif not phone_es and re.search(r"[^\W\d_]", phone):
+            errors["phone_es"] = _("The phone has words in it: write it with the words "
+                                   "in Spanish too, e.g. 911; no emergencias (520) "
+                                   "791-4444.")  # fmt: skip
+    if clean["languages"] and not clean["languages_es"] and "languages_es" not in errors:
+        errors["languages_es"] = _("Write the languages in Spanish too: residents read "
+                                   "them.")  # fmt: skip

@@ -23,26 +23,28 @@ def apply(client, page_html: str):
 def test_preview_then_apply(staff_client, db):  # noqa: F811
     rows = rows_of(staff_client.get("/admin/export.csv").data)
     rows[21]["phone"] = "911; non-emergency (520) 791-4446"
+    rows[21]["phone_es"] = "911; no emergencias (520) 791-4446"
     rows.append(new_row(7))
     preview = upload(staff_client, to_csv(rows))
     text = preview.get_data(as_text=True)
     assert preview.status_code == 200
     assert "New listings: 1" in text and "Changed listings: 1" in text
-    assert "Unchanged listings: 36" in text and "(520) 791-4446" in text
+    assert "Unchanged listings: 38" in text and "(520) 791-4446" in text
     assert listing_edits.get(db, 22)["phone"].endswith("791-4444")  # not yet
     done = apply(staff_client, text)
     assert done.status_code == 303
     assert listing_edits.get(db, 22)["phone"].endswith("791-4446")
-    assert db["listings"].count == 38
+    assert db["listings"].count == 40
     assert {r["action"] for r in db.query("select action from audit_log")} == {
         "import_create", "import_update"}  # fmt: skip
     assert apply(staff_client, text).status_code == 303  # a second apply finds no ticket
-    assert db["listings"].count == 38
+    assert db["listings"].count == 40
 
 
 def test_bad_row_writes_nothing_and_is_listed_then_fixed(staff_client, db):  # noqa: F811
     rows = rows_of(staff_client.get("/admin/export.csv").data)
     rows[21]["phone"] = "911; non-emergency (520) 791-4446"
+    rows[21]["phone_es"] = "911; no emergencias (520) 791-4446"
     rows[9]["website"] = "literacyconnects.org"
     resp = upload(staff_client, to_csv(rows))
     text = resp.get_data(as_text=True)
@@ -68,6 +70,7 @@ def test_errors_in_spanish(staff_client, db):  # noqa: F811
 def test_swapped_upload_is_not_applied(staff_client, db):  # noqa: F811
     rows = rows_of(staff_client.get("/admin/export.csv").data)
     rows[21]["phone"] = "911; (520) 791-4447"
+    rows[21]["phone_es"] = "911; no emergencias (520) 791-4447"
     text = upload(staff_client, to_csv(rows)).get_data(as_text=True)
     # Someone with database access swaps the waiting file for another one.
     rows[21]["phone"] = "911; (520) 791-6666"

@@ -23,8 +23,11 @@ TPD = 22  # seeded: "Tucson Police Department - emergency and non-emergency"
 def form_of(db, listing_id, **changes):  # noqa: F811
     row = listing_edits.get(db, listing_id)
     data = {k: row[k] or "" for k in ("name", "name_es", "organization", "description",
-            "description_es", "status", "phone", "website", "email", "address", "hours",
-            "languages", "eligibility", "cost", "source", "source_date")}  # fmt: skip
+            "description_es", "status", "phone", "phone_es", "website", "email", "address",
+            "hours", "languages", "languages_es", "eligibility", "cost", "source",
+            "source_date")}  # fmt: skip
+    if row["serves_undocumented"]:  # a checkbox: sent only when ticked
+        data["serves_undocumented"] = "1"
     data["categories"] = row["categories"].split()
     data["featured_for"] = row["featured_for"].split()
     data.update(changes)
@@ -61,13 +64,16 @@ def test_search_page_is_accent_insensitive(staff_client):  # noqa: F811
 
 
 def test_fix_a_phone_number(staff_client, db):  # noqa: F811
-    resp = edit(staff_client, db, TPD, phone="911; non-emergency (520) 791-5555")
+    resp = edit(staff_client, db, TPD, phone="911; non-emergency (520) 791-5555",
+                phone_es="911; no emergencias (520) 791-5555")  # fmt: skip
     assert resp.status_code == 303
     assert listing_edits.get(db, TPD)["phone"] == "911; non-emergency (520) 791-5555"
     [entry] = audit_rows(db)
     assert entry["actor"] == EMAIL and entry["listing_id"] == TPD and entry["action"] == "update"
-    assert json.loads(entry["before"]) == {"phone": "911; non-emergency (520) 791-4444"}
-    assert json.loads(entry["after"]) == {"phone": "911; non-emergency (520) 791-5555"}
+    assert json.loads(entry["before"]) == {"phone": "911; non-emergency (520) 791-4444",
+                                           "phone_es": "911; no emergencias (520) 791-4444"}
+    assert json.loads(entry["after"]) == {"phone": "911; non-emergency (520) 791-5555",
+                                          "phone_es": "911; no emergencias (520) 791-5555"}
     audit_page = staff_client.get("/admin/audit").get_data(as_text=True)
     assert "(520) 791-5555" in audit_page and "(520) 791-4444" in audit_page
 
@@ -134,7 +140,8 @@ def test_edit_after_someone_elses_save_is_not_lost(staff_client, db):  # noqa: F
     listing_edits.update(db, TPD, {**listing_edits.get(db, TPD), "hours": "24/7"},
                          listing_edits.Actor("cli:other"))  # fmt: skip
     data = {"csrf_token": csrf_from(page), "base": base,
-            **form_of(db, TPD, hours="", phone="911; (520) 791-1111")}  # fmt: skip
+            **form_of(db, TPD, hours="", phone="911; (520) 791-1111",
+                      phone_es="911; no emergencias (520) 791-1111")}  # fmt: skip
     resp = staff_client.post(url, data=data)
     assert resp.status_code == 409
     assert 'value="911; (520) 791-1111"' in resp.get_data(as_text=True)

@@ -129,7 +129,7 @@ def test_needs_check(verified_days_ago, expected):
 def test_directory_check_command(runner, db):  # noqa: F811
     result = runner.invoke(args=["directory-check"])
     assert result.exit_code == 0, result.output
-    assert "0 broken fields" in result.output and "37 unverified" in result.output
+    assert "0 broken fields" in result.output and "35 unverified" in result.output
     db["listings"].update(1, {"phone": "call them"})  # as an old import might have left it
     result = runner.invoke(args=["directory-check"])
     assert result.exit_code == 1
@@ -185,6 +185,7 @@ def test_answers_follow_every_change_made_on_another_connection(app, client):
     assert "Renamed by hand" not in shown()
     other["listings"].insert({"name": "Inserted by hand", "status": "active", "verified": 1,
                               "categories": "legal", "phone": "520-555-0100",
-                              "featured_for": "legal_help"})  # fmt: skip
+                              "featured_for": "legal_help",
+                              "serves_undocumented": 1})  # fmt: skip
     other.conn.commit()
     assert shown()[0] == "Inserted by hand"

@@ -18,7 +18,7 @@ def read(db):  # noqa: F811
 def test_tables_and_fields(db):  # noqa: F811
     tables = read(db)
     assert set(tables) == {"organizations", "services", "phones", "languages"}
-    assert len(tables["services"]) == 37
+    assert len(tables["services"]) == 39
     assert list(tables["services"][0]) == list(hsds.SERVICE_FIELDS)
     assert list(tables["phones"][0]) == list(hsds.PHONE_FIELDS)
     org_ids = {o["id"] for o in tables["organizations"]}

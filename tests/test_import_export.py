@@ -47,7 +47,7 @@ def test_export_round_trips_unchanged(ctx, db):  # noqa: F811
     exported = import_export.export_csv(db)
     assert exported.startswith(b"\xef\xbb\xbf")  # a BOM, so Excel reads the accents
     plan = import_export.plan(db, exported)
-    assert plan.ok and len(plan.of("unchanged")) == 37 and not plan.of("changed")
+    assert plan.ok and len(plan.of("unchanged")) == 39 and not plan.of("changed")
     before = counts(db)
     import_export.apply(db, exported, ACTOR, expected_digest=plan.digest())
     assert counts(db) == before
@@ -73,8 +73,8 @@ def test_preview_sorts_new_changed_unchanged(ctx, db):  # noqa: F811
     assert [r.listing_id for r in plan.of("changed")] == [1]
     assert plan.of("changed")[0].changes == {"phone": ("(520) 868-0191", "(520) 868-0199")}
     assert [r.name for r in plan.of("new")] == ["Imported service 1"]
-    assert len(plan.of("unchanged")) == 36
-    assert counts(db)[0] == 37  # a preview writes nothing
+    assert len(plan.of("unchanged")) == 38
+    assert counts(db)[0] == 39  # a preview writes nothing
 
 
 @pytest.mark.parametrize(("change", "expected"), [
@@ -116,7 +116,7 @@ def test_duplicate_ids_and_short_rows(ctx, db):  # noqa: F811
     plan = import_export.plan(db, content)
     problems = {e.row: " ".join(e.problems) for e in plan.row_errors}
     assert "also on row 4" in problems[5]
-    assert "cells" in problems[39]
+    assert "cells" in problems[41]
 
 
 def test_bad_row_in_the_middle_of_a_large_file_writes_nothing(ctx, db):  # noqa: F811
@@ -179,6 +179,7 @@ def test_cli_export_and_import(runner, db, tmp_path):  # noqa: F811
     assert runner.invoke(args=["directory-export", "-o", str(path)]).exit_code == 0
     rows = rows_of(path.read_bytes())
     rows[21]["phone"] = "911; (520) 791-4445"
+    rows[21]["phone_es"] = "911; no emergencias (520) 791-4445"
     rows[5]["website"] = "not a url"
     path.write_bytes(to_csv(rows))
     result = runner.invoke(args=["directory-import", str(path), "--yes"])

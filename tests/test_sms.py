@@ -319,7 +319,8 @@ def test_spanish_conversation_then_english_then_stop_then_silence_then_start(app
     answer = phone.one(menu_number(app, "legal_help"))
     assert phone.intents[-1] == "legal_help" and phone.turns[-1][1].language == "es"
     assert answer.startswith(sms_answer(app, "legal_help", "es"))  # the short SMS answer
-    assert "(520) 868-0191" in answer  # and a number to call on the same text
+    # and a number to call on the same text, from a service for undocumented residents
+    assert "(520) 882-5595" in answer
     phone.one("necesito un abogado")
     assert phone.intents[-1] == "legal_help" and phone.turns[-1][1].language == "es"
     phone.one("ICE")

@@ -7,8 +7,7 @@ from flask_babel import gettext as _
 
 from .. import audit, directory, listing_edits
 from ..db import get_db
-from ..knowledge import CATEGORIES
-from ..validation import EDITABLE, STATUSES, clean_listing
+from ..validation import EDITABLE, LISTING_CATEGORIES, STATUSES, clean_listing
 from . import actor, bp, known_intents, topics
 
 PAGE_SIZE = 50
@@ -26,7 +25,7 @@ def listings():
     staleness = request.args.get("staleness", "")
     filters = {
         "q": request.args.get("q", "").strip()[:200],
-        "category": category if category in CATEGORIES else "",
+        "category": category if category in LISTING_CATEGORIES else "",
         "status": status if status in STATUSES else "",
         "staleness": staleness if staleness in directory.STALENESS else "",
     }

@@ -16,14 +16,12 @@ default: a year can be compared with the one before).
 
 from __future__ import annotations
 
-import csv
-import io
 import threading
 import time
 from collections import Counter
 from datetime import timedelta
 
-from .. import retention
+from .. import retention, spreadsheet
 from . import weeks
 
 NOT_QUESTIONS = ("opt_out", "opt_in")  # subscription changes, not questions
@@ -143,18 +141,17 @@ CSV_FIELDS = ("week", "language", "channel", "intent", "answered", "count")
 def to_csv(db, weeks_: list[str]) -> str:
     """Every count row in these weeks, one line each; no text ever reaches this table."""
     marks, params = _in(weeks_)
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(CSV_FIELDS)
+    rows = []
     for row in db.query(
         f"select week, lang, channel, intent, n from insight_counts where week in ({marks}) "  # noqa: S608
         "order by week, lang, channel, intent",
         params,
     ):
         answered = "" if row["intent"] in NOT_QUESTIONS else int(row["intent"] != UNANSWERED)
-        writer.writerow([row["week"], row["lang"], row["channel"], row["intent"], answered,
-                         row["n"]])  # fmt: skip
-    return out.getvalue()
+        rows.append([row["week"], row["lang"], row["channel"], row["intent"], answered,
+                     row["n"]])  # fmt: skip
+    # Every cell escaped against spreadsheet formulas, like every CSV the service writes.
+    return spreadsheet.rows_to_csv(CSV_FIELDS, rows)
 
 
 @retention.purger("insight_counts")
