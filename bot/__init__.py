@@ -38,7 +38,9 @@ def create_app(test_config=None) -> Flask:
     app.config.from_prefixed_env("BOT")
     if test_config is not None:
         app.config.update(test_config)
-    from . import production, request_log
+    from . import bounds, production, request_log
+
+    bounds.init_app(app)  # <int:...> in every route, before any blueprint adds one
 
     request_log.init_app(app)  # first, so its request id and request line wrap the rest
     production.check(app)  # before any secret falls back to a file in instance/

@@ -7,6 +7,7 @@ blueprint only: the JSON API and the SMS webhook carry no cookies to ride on).
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import datetime
 from urllib.parse import urlsplit
 
@@ -15,6 +16,7 @@ from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+from werkzeug.urls import iri_to_uri
 
 from .. import services, staff
 from ..db import get_db
@@ -47,11 +49,18 @@ def actor() -> Actor:
 
 
 def safe_next(target: str | None) -> str:
-    """Only a path inside /admin: a crafted ?next= must not send staff to another site."""
-    if target:
+    """Only a path inside /admin: a crafted ?next= must not send staff to another site.
+
+    Nor carry a control character, white space or a backslash: a line break in a
+    Location header was a 500 (werkzeug refuses it), and browsers read "\\" as "/".
+    """
+    if target and len(target) <= 2000 and not any(
+        c.isspace() or c == "\\" or unicodedata.category(c)[0] == "C" for c in target
+    ):
         parts = urlsplit(target)
-        if not parts.scheme and not parts.netloc and parts.path.startswith("/admin"):
-            return target
+        inside = parts.path == "/admin" or parts.path.startswith("/admin/")
+        if not parts.scheme and not parts.netloc and inside:
+            return iri_to_uri(target)
     return url_for("admin.listings")
 
 
