@@ -44,7 +44,11 @@ DEFAULTS = {
     "SESSION_COOKIE_SECURE": True,
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
-    "PERMANENT_SESSION_LIFETIME": 8 * 3600,
+    # A staff session ends after this many seconds without a request (idle: Flask checks
+    # the cookie's signed timestamp), and STAFF_SESSION_MAX_SECONDS after signing in
+    # however busy it is (absolute). Signing out ends every session of the account.
+    "PERMANENT_SESSION_LIFETIME": 2 * 3600,
+    "STAFF_SESSION_MAX_SECONDS": 8 * 3600,
     # CSRF is checked by the admin blueprint itself, not on the JSON API or SMS webhook.
     "WTF_CSRF_CHECK_DEFAULT": False,
     "WTF_CSRF_TIME_LIMIT": 8 * 3600,

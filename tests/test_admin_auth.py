@@ -184,3 +184,82 @@ def test_security_headers(staff_client):  # noqa: F811
     resp = staff_client.get("/admin/listings")
     assert resp.headers["Cache-Control"] == "no-store"
     assert "frame-ancestors 'none'" in resp.headers["Content-Security-Policy"]
+
+
+# -- sessions that really end (issue 15, finding 1) ----------------------------------
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """The wall clock, moved forward by the test (itsdangerous and the app read it)."""
+
+    class Clock:
+        now = time.time()
+
+        def advance(self, seconds):
+            self.now += seconds
+
+    c = Clock()
+    monkeypatch.setattr(time, "time", lambda: c.now)
+    return c
+
+
+def copy_of_cookie(app, client):
+    """Another browser holding a copy of this one's session cookie."""
+    other = app.test_client()
+    other.set_cookie("session", client.get_cookie("session").value)
+    return other
+
+
+def test_a_cookie_copied_before_sign_out_no_longer_reads_or_changes(app, staff_client, db):  # noqa: F811
+    page = staff_client.get("/admin/listings/1")
+    token = csrf_from(page.get_data(as_text=True))
+    stolen = copy_of_cookie(app, staff_client)
+    assert stolen.get("/admin/listings").status_code == 200  # the copy works until sign-out
+    assert staff_client.post("/admin/sign-out", data={"csrf_token": token}).status_code == 303
+    before = db["listings"].get(1)
+    assert stolen.get("/admin/listings").status_code == 302
+    resp = stolen.post("/admin/listings/1/verify", data={"csrf_token": token})
+    assert resp.status_code == 303 and "/admin/sign-in" in resp.location
+    assert db["listings"].get(1) == before
+    assert db["audit_log"].count_where("action = 'verify'") == 0
+
+
+def test_signing_out_on_one_device_ends_the_others(app, client, account):  # noqa: F811
+    phone = app.test_client()
+    assert sign_in(client).status_code == 303 and sign_in(phone).status_code == 303
+    token = csrf_from(client.get("/admin/listings").get_data(as_text=True))
+    client.post("/admin/sign-out", data={"csrf_token": token})
+    assert phone.get("/admin/listings").status_code == 302
+    assert sign_in(phone).status_code == 303  # signing in again works
+    assert phone.get("/admin/listings").status_code == 200
+
+
+def test_an_idle_session_ends(app, staff_client, clock):  # noqa: F811
+    idle = app.permanent_session_lifetime.total_seconds()
+    clock.advance(idle - 60)
+    assert staff_client.get("/admin/listings").status_code == 200  # a request renews it
+    stolen = copy_of_cookie(app, staff_client)
+    clock.advance(idle + 1)
+    assert stolen.get("/admin/listings").status_code == 302
+    assert staff_client.get("/admin/listings").status_code == 302
+
+
+def test_a_busy_session_still_ends_at_its_absolute_lifetime(app, staff_client, clock):  # noqa: F811
+    limit = app.config["STAFF_SESSION_MAX_SECONDS"]
+    step = app.permanent_session_lifetime.total_seconds() / 2
+    used = 0
+    while used + step < limit:
+        clock.advance(step)
+        used += step
+        assert staff_client.get("/admin/listings").status_code == 200, used
+    stolen = copy_of_cookie(app, staff_client)  # renewed a moment ago, so not idle
+    clock.advance(limit - used + 1)
+    assert stolen.get("/admin/listings").status_code == 302
+    assert staff_client.get("/admin/listings").status_code == 302
+    assert sign_in(staff_client).status_code == 303
+
+
+def test_session_lifetimes_are_checked_at_start(make_app):
+    with pytest.raises(ValueError, match="STAFF_SESSION_MAX_SECONDS"):
+        make_app(STAFF_SESSION_MAX_SECONDS=0)

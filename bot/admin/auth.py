@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from flask import current_app, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 
@@ -55,7 +57,8 @@ def sign_in():
             lang = session.get("admin_lang")
             session.clear()  # nothing from before sign-in survives into the staff session
             session.permanent = True
-            session.update(staff_id=account["id"], nonce=account["session_nonce"])
+            session.update(staff_id=account["id"], nonce=account["session_nonce"],
+                           since=int(time.time()))  # fmt: skip
             if lang:
                 session["admin_lang"] = lang
             return redirect(safe_next(next_url), 303)
@@ -65,6 +68,9 @@ def sign_in():
 
 @bp.post("/sign-out")
 def sign_out():
+    """End every session of this account, not just this browser's: a copy of the cookie
+    (another device, or one taken from this one) stops working too."""
+    staff.end_sessions(get_db(), g.staff["id"])
     lang = session.get("admin_lang")
     session.clear()
     if lang:
