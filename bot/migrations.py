@@ -179,3 +179,11 @@ def m010_listings_version(db):
             f"create trigger listings_version_{event} after {event} on listings "  # noqa: S608
             "begin update listings_version set version = version + 1 where id = 1; end"
         )
+
+
+@migrations()
+def m011_sign_in_failures_only(db):
+    # Sign-in limits now count failures only, per account+address pair (bot/sign_in_limits.py).
+    # Rows written under the old rule counted successes too: kept, an office's morning
+    # sign-ins would count as its failures for one more window after the upgrade.
+    db.execute("delete from sign_in_attempts")
