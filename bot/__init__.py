@@ -33,6 +33,9 @@ def _instance_secret(app: Flask, name: str) -> str:
 
 
 def create_app(test_config=None) -> Flask:
+    from .db import private_files
+
+    private_files()  # before anything below makes a file (README "The database")
     app = Flask(__name__, instance_relative_config=True)
     app.config.from_mapping(DEFAULTS)
     app.config.from_prefixed_env("BOT")
