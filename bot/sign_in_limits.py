@@ -12,7 +12,8 @@ locks an office out after its people sign in twenty times. So (README "Security"
 - An account that has failed SIGN_IN_SLOW_AFTER_FAILURES times, from anywhere, is
   slowed, never refused: each attempt on it waits (0.25 s, doubled per further
   failure, at most SIGN_IN_MAX_DELAY_SECONDS) before its password is checked. The
-  right password from an address that has not failed still signs in, later.
+  right password from an address that has not failed still signs in, later. Only one
+  attempt per process waits at a time (`wait`), so the wait cannot tie up the threads.
 - A success is never counted. Each attempt is counted as a failure before its
   password is checked, in one write transaction, so parallel guesses cannot slip past
   the count; a right password withdraws that count and its pair's earlier failures.
@@ -30,6 +31,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import math
+import threading
 import time
 from dataclasses import dataclass
 
@@ -37,6 +39,21 @@ from . import audit
 
 FIRST_DELAY_SECONDS = 0.25
 sleep = time.sleep  # module-level, so a test can see the wait without waiting
+# A waiting attempt holds a gunicorn thread (two per worker). At most one waits per
+# process, so attempts on a slowed account can never occupy the threads that answer
+# residents; attempts beyond it go on unslowed, still bound by the failure limits.
+_waiting = threading.BoundedSemaphore(1)
+
+
+def wait(delay: float) -> bool:
+    """Wait `delay` seconds unless another attempt in this process is waiting already."""
+    if delay <= 0 or not _waiting.acquire(blocking=False):
+        return False
+    try:
+        sleep(delay)
+    finally:
+        _waiting.release()
+    return True
 
 
 def keyed_hash(secret: str, kind: str, value: str) -> str:

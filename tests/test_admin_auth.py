@@ -357,3 +357,13 @@ def test_a_busy_session_still_ends_at_its_absolute_lifetime(app, staff_client, c
 def test_session_lifetimes_are_checked_at_start(make_app):
     with pytest.raises(ValueError, match="STAFF_SESSION_MAX_SECONDS"):
         make_app(STAFF_SESSION_MAX_SECONDS=0)
+
+
+def test_only_one_attempt_per_process_waits_so_residents_keep_their_threads(waits):
+    from bot import sign_in_limits
+
+    assert sign_in_limits.wait(0.5) and waits == [0.5]
+    assert not sign_in_limits.wait(0)
+    with sign_in_limits._waiting:  # another attempt is waiting already
+        assert not sign_in_limits.wait(2)
+    assert waits == [0.5]

@@ -54,8 +54,8 @@ def sign_in():
         )
         headers["Retry-After"] = str(attempt.retry_after)
     else:
-        if attempt.delay:  # the account failed often, from anywhere: slowed, not refused
-            sign_in_limits.sleep(attempt.delay)
+        # The account failed often, from anywhere: slowed, not refused.
+        sign_in_limits.wait(attempt.delay)
         account = staff.authenticate(db, email, password)
         if account is None:
             error, status = _("That email and password do not match an active account."), 401
