@@ -17,7 +17,7 @@ from . import bp, safe_next
 __all__ = ["client_address"]  # kept importable from here; it lives in rate_limits
 
 
-@bp.app_context_processor
+@bp.context_processor
 def sign_in_labels():
     """How the audit log names the entry bot/sign_in_limits.py writes (_audit_table.html)."""
     return {
