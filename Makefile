@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export FLASK_APP := bot
 
-.PHONY: setup run test bench translations lint check-intents clean
+.PHONY: setup run test fuzz bench translations lint check-intents clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,14 @@ test: setup browser-deps
 	$(BIN)/ruff check .
 	$(BIN)/flask check-intents
 	$(BIN)/pytest
+
+# The property-based tests with a wider search than `make test`: ten times the examples,
+# fresh randomness each run (tests/conftest.py, profile "fuzz"). For developers, not CI;
+# a failure prints the blob that replays it (@reproduce_failure).
+FUZZ_TESTS := tests/test_hostile_input.py tests/test_openapi.py tests/test_matcher.py \
+	tests/test_sms_segments.py tests/test_sms.py
+fuzz: setup
+	HYPOTHESIS_PROFILE=fuzz $(BIN)/pytest $(FUZZ_TESTS)
 
 # tests/test_browser.py: Debian's chromium (never a browser download) and axe-core
 # from npm, pinned in tests/browser/package-lock.json.

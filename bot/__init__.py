@@ -33,12 +33,17 @@ def _instance_secret(app: Flask, name: str) -> str:
 
 
 def create_app(test_config=None) -> Flask:
+    from .db import private_files
+
+    private_files()  # before anything below makes a file (README "The database")
     app = Flask(__name__, instance_relative_config=True)
     app.config.from_mapping(DEFAULTS)
     app.config.from_prefixed_env("BOT")
     if test_config is not None:
         app.config.update(test_config)
-    from . import production, request_log
+    from . import bounds, production, request_log
+
+    bounds.init_app(app)  # <int:...> in every route, before any blueprint adds one
 
     request_log.init_app(app)  # first, so its request id and request line wrap the rest
     production.check(app)  # before any secret falls back to a file in instance/

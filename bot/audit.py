@@ -17,6 +17,11 @@ def now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
+def iso(timestamp: float) -> str:
+    """A Unix time in the entries' own format (so the text compares in time order)."""
+    return datetime.fromtimestamp(timestamp, UTC).isoformat(timespec="seconds")
+
+
 def diff(before: dict, after: dict, fields) -> tuple[dict, dict]:
     """The fields whose values differ, as (old values, new values)."""
     old, new = {}, {}

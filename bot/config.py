@@ -44,14 +44,25 @@ DEFAULTS = {
     "SESSION_COOKIE_SECURE": True,
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
-    "PERMANENT_SESSION_LIFETIME": 8 * 3600,
+    # A staff session ends after this many seconds without a request (idle: Flask checks
+    # the cookie's signed timestamp), and STAFF_SESSION_MAX_SECONDS after signing in
+    # however busy it is (absolute). Signing out ends every session of the account.
+    "PERMANENT_SESSION_LIFETIME": 2 * 3600,
+    "STAFF_SESSION_MAX_SECONDS": 8 * 3600,
     # CSRF is checked by the admin blueprint itself, not on the JSON API or SMS webhook.
     "WTF_CSRF_CHECK_DEFAULT": False,
     "WTF_CSRF_TIME_LIMIT": 8 * 3600,
-    # Failed or not, sign-in attempts per account and per client address in the window.
+    # Staff sign-in (bot/sign_in_limits.py, README "Security"): only failures count, in
+    # this window. An account+address pair, or an address, that failed this often is
+    # refused until the window passes; an account that failed SLOW_AFTER times from
+    # anywhere is slowed (0.25 s doubling, at most MAX_DELAY), never refused; ALERT_AFTER
+    # failures of an account write one audit log entry per window.
     "SIGN_IN_WINDOW_SECONDS": 15 * 60,
-    "SIGN_IN_MAX_PER_ACCOUNT": 5,
-    "SIGN_IN_MAX_PER_ADDRESS": 20,
+    "SIGN_IN_MAX_FAILURES_PER_PAIR": 5,
+    "SIGN_IN_MAX_FAILURES_PER_ADDRESS": 20,
+    "SIGN_IN_SLOW_AFTER_FAILURES": 5,
+    "SIGN_IN_MAX_DELAY_SECONDS": 2,
+    "SIGN_IN_ALERT_AFTER_FAILURES": 10,
     # Chat API requests per client address per minute (bot/rate_limits.py, README
     # "Security"); 0 turns the limit off. Typing and reading an answer takes a person
     # 10+ s, and menu taps come a few seconds apart, so one resident stays under ~10;

@@ -6,6 +6,7 @@ so two workers starting together never race to create a table.
 """
 
 import fcntl
+import logging
 import os
 import sqlite3
 import threading
@@ -17,6 +18,34 @@ from flask import current_app, g
 from flask.cli import with_appcontext
 
 BUSY_TIMEOUT_MS = 5000
+# Files beside the database that hold what it holds (or lock it).
+COMPANIONS = ("", "-wal", "-shm", "-journal", ".lock", ".writer-lock")
+
+
+def private_files() -> None:
+    """Make every file this process creates from now on readable by its owner only.
+
+    The database, its WAL and SHM hold the staff password hashes, the audit log and
+    the hashed senders; SQLite creates them 0644 less the umask, and its WAL and SHM
+    copy the database file's mode. So the umask is tightened (never loosened) for the
+    whole process, before the first file is made: the database and its companions,
+    backups and the instance folder's keys come out 0600 (folders 0700).
+    """
+    os.umask(os.umask(0o077) | 0o077)
+
+
+def make_private(path: str) -> None:
+    """Tighten a database made before files were private (0644) and its companions."""
+    for suffix in COMPANIONS:
+        name = path + suffix
+        try:
+            mode = os.stat(name).st_mode & 0o777
+            if mode & 0o077:
+                os.chmod(name, mode & 0o700)
+        except FileNotFoundError:
+            continue
+        except OSError as exc:  # not ours to change: say so, and keep serving
+            logging.getLogger(__name__).warning("could not make %s private: %s", name, exc)
 
 
 _locks = threading.local()  # per thread: lock-file descriptors by path
@@ -152,6 +181,8 @@ def upgrade(path: str) -> list[str]:
     from . import migrations, seed
 
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    if path != ":memory:" and not path.startswith("file:"):
+        make_private(path)
     with _migration_lock(path):
         db = connect(path)
         try:

@@ -182,6 +182,14 @@ def m010_listings_version(db):
 
 
 @migrations()
+def m011_sign_in_failures_only(db):
+    # Sign-in limits now count failures only, per account+address pair (bot/sign_in_limits.py).
+    # Rows written under the old rule counted successes too: kept, an office's morning
+    # sign-ins would count as its failures for one more window after the upgrade.
+    db.execute("delete from sign_in_attempts")
+
+
+@migrations()
 def m015_listings_spanish_contact_and_undocumented(db):
     # A phone's labels and the languages served, as a Spanish-speaking resident reads
     # them ("911; no emergencias (520) 791-4444"): empty means the same as the English

@@ -6,6 +6,11 @@ on a host whose disk is replaced at each deploy (or with two machines, each maki
 its own), a new sender hash key forgets every SMS sender, their language and their
 STOP, and a new secret key signs every resident and staff member out. Failing at
 start with the names of what is missing is cheaper than finding out from residents.
+
+With the SMS channel on (a Twilio token set), BOT_PUBLIC_BASE_URL is required too, as
+an https URL: Twilio signs the URL it calls, and without the operator saying which
+that is, the only other source is the Host header each request brings, which the
+sender chooses (bot/sms/signature.py).
 """
 
 from __future__ import annotations
@@ -48,6 +53,16 @@ def problems(config) -> list[str]:
             found.append(f"{env_names[0]} is not set")
         elif len(value) < MIN_SECRET_CHARS:
             found.append(f"{env_names[0]} is shorter than {MIN_SECRET_CHARS} characters")
+    if _value(config, "TWILIO_AUTH_TOKEN", RECOMMENDED["TWILIO_AUTH_TOKEN"]) is not None:
+        from .sms.signature import base_url_problem
+
+        base = _value(config, "PUBLIC_BASE_URL", ("BOT_PUBLIC_BASE_URL",))
+        if base is None:
+            found.append("BOT_PUBLIC_BASE_URL is not set (with SMS on, Twilio signatures are "
+                         "checked against the webhook URL you gave Twilio, never the Host "
+                         "header a request brings)")  # fmt: skip
+        elif problem := base_url_problem(base, require_https=True):
+            found.append(f"BOT_PUBLIC_BASE_URL {problem}")
     return found
 
 

@@ -1,8 +1,11 @@
 """Staff accounts: made only from the command line, passwords hashed with Argon2id.
 
 There is no default account and no sign-up page: a person with shell access to the
-server decides who can change the directory. Disabling an account or changing its
-password rotates its session nonce, which ends its open sessions at once.
+server decides who can change the directory. The account's session nonce is a
+generation number for its sessions: each signed-in cookie carries the nonce it was
+issued under, checked against this table at every request. Signing out, disabling
+the account or changing its password rotates it, which ends every open session of
+the account at once, copies of the cookie included.
 """
 
 from __future__ import annotations
@@ -76,6 +79,11 @@ def _require(db, email: str) -> dict:
     if account is None:
         raise StaffError(f"No account for {normalize_email(email)}.")
     return account
+
+
+def end_sessions(db, staff_id: int) -> None:
+    """Sign the account out everywhere: every cookie issued before now stops working."""
+    db["staff"].update(staff_id, {"session_nonce": secrets.token_urlsafe(16)})
 
 
 def set_active(db, email: str, active: bool) -> None:

@@ -1,6 +1,24 @@
+import os
+
 import pytest
+from hypothesis import settings
 
 from bot import create_app
+
+# Property-based tests (hypothesis, schemathesis). With CI set, every run draws the
+# same examples (derandomize: seeded from each test's own code) and no example saved
+# by an earlier run is replayed, so CI cannot pass or fail by the luck of the draw.
+# `make fuzz` searches ten times wider with fresh randomness (HYPOTHESIS_PROFILE=fuzz);
+# tests scale their example counts with `scaled()`.
+settings.register_profile("ci", derandomize=True, database=None, print_blob=True)
+settings.register_profile("fuzz", max_examples=1000, print_blob=True)
+_ci = os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if _ci else "default"))
+
+
+def scaled(examples: int) -> int:
+    """A test's example count, times ten under the fuzz profile (its max_examples/100)."""
+    return max(1, examples * settings.default.max_examples // 100)
 
 
 @pytest.fixture

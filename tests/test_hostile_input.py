@@ -19,6 +19,7 @@ from xml.etree import ElementTree
 
 import jsonschema
 import pytest
+from conftest import scaled
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from twilio.request_validator import RequestValidator
@@ -31,7 +32,7 @@ from tests.test_security_headers import concrete
 TOKEN = "0123456789abcdef0123456789abcdef"
 NUMBER = "+15205551234"
 HANG_GUARD = timedelta(seconds=5)
-HOSTILE = settings(deadline=HANG_GUARD, max_examples=150,
+HOSTILE = settings(deadline=HANG_GUARD, max_examples=scaled(150),
                    suppress_health_check=[HealthCheck.too_slow])  # fmt: skip
 
 # -- what residents and attackers can type ----------------------------------------

@@ -7,6 +7,7 @@ compared the message with every pattern; both are kept here as the reference.
 import re
 
 import pytest
+from conftest import scaled
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from rapidfuzz import fuzz, process
@@ -68,7 +69,7 @@ def lexicon_phrases(knowledge, m) -> dict[tuple[str, ...], str]:
             for text, word in knowledge.lexicon["phrases"].items()}  # fmt: skip
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=scaled(400), deadline=None)
 @given(data=st.data())
 def test_the_lexicons_phrases_rewrite_like_the_regular_expression(real, data):
     knowledge, m = real
@@ -79,7 +80,7 @@ def test_the_lexicons_phrases_rewrite_like_the_regular_expression(real, data):
     assert m._phrases.rewrite(words) == reference_rewrite(phrases, words)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=scaled(300), deadline=None)
 @given(data=st.data())
 def test_near_patterns_find_what_comparing_every_pattern_finds(real, data):
     _knowledge, m = real

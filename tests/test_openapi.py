@@ -2,9 +2,15 @@
 schemathesis generates valid and invalid requests from it, sends them to the WSGI
 app, and checks every answer against it; real answers in both languages too."""
 
+import os
+import re
+import subprocess
+import sys
+
 import jsonschema
 import pytest
 import schemathesis
+from conftest import scaled
 from hypothesis import HealthCheck, given, settings
 from schemathesis import GenerationMode
 
@@ -26,7 +32,7 @@ def test_the_app_answers_as_described(tmp_path, mode):
     api = schemathesis.openapi.from_wsgi("/api/openapi.json", make_app(tmp_path))
 
     @given(case=api.as_strategy(generation_mode=mode))
-    @settings(max_examples=80, deadline=None, suppress_health_check=list(HealthCheck))
+    @settings(max_examples=scaled(80), deadline=None, suppress_health_check=list(HealthCheck))
     def check(case):
         case.call_and_validate()
 
@@ -82,3 +88,42 @@ def test_documented_limits_are_the_configured_ones(app):
     request = spec()["components"]["schemas"]["ChatRequest"]["properties"]
     assert request["message"]["maxLength"] == app.config["MAX_MESSAGE_CHARS"]
     assert [v for v in request["lang"]["enum"] if v] == app.config["LANGUAGES"]
+
+
+def test_a_message_of_only_white_space_is_outside_the_schema_and_refused(client):
+    # What schemathesis generated in the review: allowed by the old pattern (\S read
+    # as ECMA/ASCII does), refused by the app as empty.
+    message = validator("ChatRequest")
+    for text in ("\u001c\u001c", " ", "\u3000\u00a0\t", "\x85"):
+        assert not message.is_valid({"message": text}), repr(text)
+        resp = client.post("/api/chat", json={"message": text})
+        assert resp.status_code == 400 and resp.get_json()["error"]["code"] == "empty_message"
+    assert message.is_valid({"message": "\u001chola\u001c"})
+
+
+def test_the_message_pattern_is_what_the_app_strips_for_every_character():
+    """Each code point, one by one: the schema's pattern (as schemathesis compiles it,
+    ECMA with ASCII classes) matches it exactly when the app keeps it after strip()."""
+    from schemathesis.generation.jsonschema.strategy import compile_ecma_pattern
+
+    source = spec()["components"]["schemas"]["ChatRequest"]["properties"]["message"]["pattern"]
+    readings = [re.compile(source), compile_ecma_pattern(source)]
+    for code in range(sys.maxunicode + 1):
+        char = chr(code)
+        for pattern in readings:
+            assert bool(pattern.search(char)) == bool(char.strip()), (hex(code), pattern.flags)
+
+
+def test_ci_draws_the_same_examples_every_run():
+    """With CI set, conftest loads a derandomized profile without an example database."""
+    script = "import conftest; from hypothesis import settings as s; " \
+             "print(s.default.derandomize, s.default.database)"
+    env = {k: v for k, v in os.environ.items() if k not in ("CI", "HYPOTHESIS_PROFILE")}
+    run = [sys.executable, "-c", script]
+    tests_dir = os.path.dirname(__file__)
+    on_ci = subprocess.run(run, env={**env, "CI": "true"}, cwd=tests_dir, capture_output=True,
+                           text=True, check=True)  # fmt: skip
+    assert on_ci.stdout.split() == ["True", "None"]
+    local = subprocess.run(run, env=env, cwd=tests_dir, capture_output=True, text=True,
+                           check=True)  # fmt: skip
+    assert local.stdout.split()[0] == "False"

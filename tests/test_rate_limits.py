@@ -195,11 +195,11 @@ def test_cross_origin_widget_can_read_the_refusal(tmp_path):
 
 def test_sign_in_refusal_has_retry_after_in_the_staff_language(client, account, app):  # noqa: F811
     set_language(client, "es")
-    for _ in range(app.config["SIGN_IN_MAX_PER_ACCOUNT"]):
+    for _ in range(app.config["SIGN_IN_MAX_FAILURES_PER_PAIR"]):
         assert sign_in(client, password="wrong guess 123").status_code == 401
     blocked = sign_in(client)
     assert blocked.status_code == 429
-    assert blocked.headers["Retry-After"] == str(app.config["SIGN_IN_WINDOW_SECONDS"])
+    assert 0 < int(blocked.headers["Retry-After"]) <= app.config["SIGN_IN_WINDOW_SECONDS"]
     assert "Demasiados intentos" in blocked.get_data(as_text=True)
 
 

@@ -2,6 +2,7 @@
 static files, over HTTP and HTTPS. A new route is covered the moment it exists."""
 
 import pytest
+from werkzeug.routing.converters import NumberConverter
 
 from bot import create_app
 from bot.security import STRICT_CSP
@@ -21,8 +22,8 @@ def concrete(rule) -> str:
     """A URL for a rule, with made-up values for its variables."""
     values = {"filename": "widget/chat.css"}
     for name in rule.arguments:
-        converter = rule._converters[name].__class__.__name__
-        values.setdefault(name, 1 if converter in ("IntegerConverter", "NumberConverter") else "x")
+        number = isinstance(rule._converters[name], NumberConverter)  # bot.bounds.BoundedInt too
+        values.setdefault(name, 1 if number else "x")
     url = rule.rule
     for name, value in values.items():
         url = url.replace(f"<{name}>", str(value))

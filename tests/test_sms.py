@@ -225,15 +225,42 @@ def test_behind_a_proxy_the_public_base_url_is_what_is_validated(sms_app):
     assert resp.status_code == 200 and messages(resp)
 
 
-def test_behind_a_proxy_proxy_fix_rebuilds_the_url_from_forwarded_headers(sms_app, tmp_path):
-    forwarded = {"X-Forwarded-Proto": "https", "X-Forwarded-Host": "bot.example.org"}
-    public_url = "https://bot.example.org/sms"
-    with_fix = Phone(sms_app(DATABASE=str(tmp_path / "a.sqlite3"), PROXY_FIX=1), url=public_url)
-    resp = with_fix.post(with_fix.form("hola"), headers=forwarded)
-    assert resp.status_code == 200 and messages(resp)
-    # Without PROXY_FIX the forwarded headers are not trusted, so the URL differs.
-    without = Phone(sms_app(DATABASE=str(tmp_path / "b.sqlite3")), url=public_url)
-    assert without.post(without.form("hola"), headers=forwarded).status_code == 403
+OTHER_APP = "http://other-app.example/sms"
+
+
+def test_a_request_signed_for_another_app_and_sent_with_its_host_is_refused(
+    sms_app, tmp_path, caplog
+):
+    """The finding: without PUBLIC_BASE_URL the webhook checked the signature against
+    the Host header the request brought, so a request signed for another app on the
+    same Twilio account, sent with that Host, was accepted."""
+    for n, config in enumerate([{}, {"PROXY_FIX": 1}]):
+        phone = Phone(sms_app(DATABASE=str(tmp_path / f"{n}.sqlite3"), **config))
+        with caplog.at_level(logging.WARNING):
+            resp = phone.post(phone.form("hola"), signed_for=OTHER_APP,
+                              base_url="http://other-app.example")  # fmt: skip
+        assert resp.status_code == 403, config
+        assert any("BOT_PUBLIC_BASE_URL" in r.getMessage() for r in caplog.records)
+        # ... and through a proxy that forwards the client's Host, trusted or not.
+        forwarded = {"X-Forwarded-Proto": "http", "X-Forwarded-Host": "other-app.example"}
+        assert phone.post(phone.form("hola"), signed_for=OTHER_APP,
+                          headers=forwarded).status_code == 403  # fmt: skip
+        assert rows(phone.app, "sms_senders") == []
+    # With the URL the operator configured, the other app's signature fails too.
+    configured = Phone(sms_app(DATABASE=str(tmp_path / "c.sqlite3"),
+                               PUBLIC_BASE_URL="https://bot.example.org"))  # fmt: skip
+    resp = configured.post(configured.form("hola"), signed_for=OTHER_APP,
+                           base_url="http://other-app.example")  # fmt: skip
+    assert resp.status_code == 403
+    ours = Phone(configured.app, url="https://bot.example.org/sms")
+    assert ours.post(ours.form("hola"), base_url="http://other-app.example").status_code == 200
+
+
+def test_without_a_public_base_url_only_loopback_hosts_are_answered(sms_app):
+    app = sms_app()
+    for base in ("http://localhost", "http://127.0.0.1:8000", "http://[::1]:5000"):
+        phone = Phone(app, url=base + "/sms")
+        assert phone.post(phone.form("hola"), base_url=base).status_code == 200, base
 
 
 def test_an_invalid_public_base_url_is_ignored_with_a_log_line(sms_app, caplog):

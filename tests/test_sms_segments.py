@@ -7,6 +7,7 @@ import shutil
 import phonenumbers
 import pytest
 import yaml
+from conftest import scaled
 from flask_babel import force_locale
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -137,7 +138,7 @@ _words = st.text(alphabet=st.sampled_from("abcdefgh áéíñ€[😀.,"), min_si
 )
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=scaled(150), deadline=None)
 @given(
     st.lists(st.lists(_words, min_size=1, max_size=60), min_size=1, max_size=6),
     st.integers(min_value=1, max_value=4),
@@ -188,7 +189,7 @@ def test_the_attribution_steps_behind_the_number_only_when_both_cannot_share_the
 _forms = st.lists(_words, min_size=1, max_size=8).map(" ".join)
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=scaled(150), deadline=None)
 @given(
     st.lists(
         st.tuples(_forms, st.lists(_forms, max_size=2), st.booleans(), st.booleans()),

@@ -7,6 +7,8 @@ blueprint only: the JSON API and the SMS webhook carry no cookies to ride on).
 
 from __future__ import annotations
 
+import time
+import unicodedata
 from datetime import datetime
 from urllib.parse import urlsplit
 
@@ -15,6 +17,7 @@ from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+from werkzeug.urls import iri_to_uri
 
 from .. import services, staff
 from ..db import get_db
@@ -31,11 +34,17 @@ LARGE_BODY_ENDPOINTS = {"admin.import_preview"}
 
 
 def signed_in_staff() -> dict | None:
-    """The session's account, if it is still active and its session nonce still current."""
+    """The session's account, if it is still active, its session nonce still current
+    (no sign-out, disabling or password change since), and it signed in less than
+    STAFF_SESSION_MAX_SECONDS ago. The idle limit is Flask's own: a cookie not renewed
+    within PERMANENT_SESSION_LIFETIME fails its signature's age check and is empty."""
     staff_id = session.get("staff_id")
     if staff_id is None:
         return None
-    account = staff.by_id(get_db(), staff_id)
+    since = session.get("since")
+    age = time.time() - since if isinstance(since, int | float) else None
+    fresh = age is not None and -60 <= age <= current_app.config["STAFF_SESSION_MAX_SECONDS"]
+    account = staff.by_id(get_db(), staff_id) if fresh and isinstance(staff_id, int) else None
     if not account or not account["active"] or account["session_nonce"] != session.get("nonce"):
         session.clear()
         return None
@@ -47,11 +56,18 @@ def actor() -> Actor:
 
 
 def safe_next(target: str | None) -> str:
-    """Only a path inside /admin: a crafted ?next= must not send staff to another site."""
-    if target:
+    """Only a path inside /admin: a crafted ?next= must not send staff to another site.
+
+    Nor carry a control character, white space or a backslash: a line break in a
+    Location header was a 500 (werkzeug refuses it), and browsers read "\\" as "/".
+    """
+    if target and len(target) <= 2000 and not any(
+        c.isspace() or c == "\\" or unicodedata.category(c)[0] == "C" for c in target
+    ):
         parts = urlsplit(target)
-        if not parts.scheme and not parts.netloc and parts.path.startswith("/admin"):
-            return target
+        inside = parts.path == "/admin" or parts.path.startswith("/admin/")
+        if not parts.scheme and not parts.netloc and inside:
+            return iri_to_uri(target)
     return url_for("admin.listings")
 
 
@@ -166,6 +182,10 @@ def init_app(app) -> None:
     from ..insight import views as insight_views  # noqa: F401 (staff insight pages)
     from . import audit_log, auth, listings, transfer  # noqa: F401 (registers the views)
 
+    for name in ("STAFF_SESSION_MAX_SECONDS", "SIGN_IN_WINDOW_SECONDS"):
+        value = app.config.get(name)
+        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+            raise ValueError(f"{name} must be a whole number of seconds from 1: {value!r}")
     csrf.init_app(app)
     app.register_blueprint(bp)
     staff_cli.init_app(app)

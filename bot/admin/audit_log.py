@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from flask import render_template, request
+from flask import render_template
 
 from .. import audit
+from ..bounds import MAX_PAGE, query_int
 from ..db import get_db
 from . import bp
 
@@ -13,10 +14,8 @@ PAGE_SIZE = 100
 
 @bp.get("/audit")
 def audit_page():
-    raw = request.args.get("listing", "")
-    listing_id = int(raw) if raw.isdigit() else None
-    page = int(request.args["page"]) if request.args.get("page", "").isdigit() else 1
-    page = max(page, 1)
+    listing_id = query_int("listing")
+    page = max(query_int("page", MAX_PAGE) or 1, 1)
     db = get_db()
     total = audit.count(db, listing_id)
     entries = audit.entries(db, listing_id=listing_id, limit=PAGE_SIZE,

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import math
+import time
+
 from flask import current_app, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 
-from .. import staff
+from .. import sign_in_limits, staff
 from ..db import get_db
 from ..rate_limits import client_address
 from ..sign_in_limits import Limits
@@ -14,12 +17,15 @@ from . import bp, safe_next
 __all__ = ["client_address"]  # kept importable from here; it lives in rate_limits
 
 
-def _limits() -> Limits:
-    # The same HMAC key as phone numbers and chat addresses: SECRET_KEY signs
-    # sessions and may be rotated for that reason alone.
-    cfg = current_app.config
-    return Limits(cfg["SENDER_HASH_KEY"], cfg["SIGN_IN_WINDOW_SECONDS"],
-                  cfg["SIGN_IN_MAX_PER_ACCOUNT"], cfg["SIGN_IN_MAX_PER_ADDRESS"])  # fmt: skip
+@bp.context_processor
+def sign_in_labels():
+    """How the audit log names the entry bot/sign_in_limits.py writes (_audit_table.html)."""
+    return {
+        "sign_in_actions": {"sign_in_failures": _("Many failed sign-ins")},
+        "sign_in_fields": {"account": _("Account"),
+                           "failed_sign_ins": _("Failed sign-ins in the last %(minutes)d minutes",
+                               minutes=current_app.config["SIGN_IN_WINDOW_SECONDS"] // 60)},
+    }  # fmt: skip
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])
@@ -32,11 +38,13 @@ def sign_in():
     password = request.form.get("password", "")
     next_url = request.form.get("next", "")
     db = get_db()
+    limits, address = Limits.from_config(current_app.config), client_address()
     error, status, headers = None, 200, {}
     if not email or not password:
         error, status = _("Write your email and password."), 422
-    elif not _limits().allow(db, email, client_address()):
-        minutes = max(1, current_app.config["SIGN_IN_WINDOW_SECONDS"] // 60)
+    elif not (attempt := limits.begin(db, email, address)).allowed:
+        # Only this address's own failures refuse it (README "Security").
+        minutes = max(1, math.ceil(attempt.retry_after / 60))
         error, status = (
             _(
                 "Too many sign-in attempts. Wait %(minutes)d minutes and try again.",
@@ -44,18 +52,27 @@ def sign_in():
             ),
             429,
         )
-        # Every refused attempt is counted too, so only a quiet window clears it.
-        headers["Retry-After"] = str(current_app.config["SIGN_IN_WINDOW_SECONDS"])
+        headers["Retry-After"] = str(attempt.retry_after)
     else:
+        # The account failed often, from anywhere: slowed, not refused.
+        sign_in_limits.wait(attempt.delay)
         account = staff.authenticate(db, email, password)
         if account is None:
             error, status = _("That email and password do not match an active account."), 401
+            known = staff.find(db, email)
+            failures = limits.failed(db, email, known["id"] if known else None)
+            if failures == limits.alert_after:
+                current_app.logger.warning(
+                    "sign-in: %d failures for one account in %d s (staff id %s)",
+                    failures, limits.window, known["id"] if known else "none",
+                )  # fmt: skip
         else:
-            _limits().succeeded(db, email)
+            limits.succeeded(db, attempt, email, address)
             lang = session.get("admin_lang")
             session.clear()  # nothing from before sign-in survives into the staff session
             session.permanent = True
-            session.update(staff_id=account["id"], nonce=account["session_nonce"])
+            session.update(staff_id=account["id"], nonce=account["session_nonce"],
+                           since=int(time.time()))  # fmt: skip
             if lang:
                 session["admin_lang"] = lang
             return redirect(safe_next(next_url), 303)
@@ -65,6 +82,9 @@ def sign_in():
 
 @bp.post("/sign-out")
 def sign_out():
+    """End every session of this account, not just this browser's: a copy of the cookie
+    (another device, or one taken from this one) stops working too."""
+    staff.end_sessions(get_db(), g.staff["id"])
     lang = session.get("admin_lang")
     session.clear()
     if lang:

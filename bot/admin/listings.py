@@ -6,6 +6,7 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_babel import gettext as _
 
 from .. import audit, directory, listing_edits
+from ..bounds import MAX_PAGE, query_int
 from ..db import get_db
 from ..validation import EDITABLE, LISTING_CATEGORIES, STATUSES, clean_listing
 from . import actor, bp, known_intents, topics
@@ -14,8 +15,7 @@ PAGE_SIZE = 50
 
 
 def _page() -> int:
-    value = request.args.get("page", "1")
-    return max(1, int(value)) if value.isdigit() else 1
+    return max(1, query_int("page", MAX_PAGE) or 1)
 
 
 @bp.get("/listings")

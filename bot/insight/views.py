@@ -22,6 +22,7 @@ from flask_babel import gettext as _
 
 from .. import audit, services
 from ..admin import bp
+from ..bounds import query_int
 from ..db import get_db
 from . import counts, flush_counts, learned, queue, weeks
 
@@ -184,8 +185,8 @@ def insight_remove_pattern(pattern_id: int):
 
 
 def _weeks_param() -> int:
-    raw = request.args.get("weeks", "")
-    return min(max(int(raw), 1), MAX_WEEKS) if raw.isdigit() else DEFAULT_WEEKS
+    weeks_asked = query_int("weeks")
+    return DEFAULT_WEEKS if weeks_asked is None else min(max(weeks_asked, 1), MAX_WEEKS)
 
 
 CHART_HEIGHT, BAR_WIDTH, BAR_GAP, WEEK_GAP, LEFT, BOTTOM = 160, 14, 2, 14, 36, 22

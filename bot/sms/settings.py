@@ -10,11 +10,11 @@ anything but text are re-read from the environment as typed.
 from __future__ import annotations
 
 import os
-from urllib.parse import urlsplit
 
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .. import _instance_secret
+from . import signature
 
 
 def _text(app, name: str, *env_names: str) -> str | None:
@@ -38,14 +38,12 @@ def configure(app) -> None:
     ) or _instance_secret(app, "sender_hash_key")
 
     base = config.get("PUBLIC_BASE_URL")
-    if base:
-        parts = urlsplit(str(base))
-        if parts.scheme not in ("http", "https") or not parts.netloc:
-            app.logger.error(
-                "PUBLIC_BASE_URL must be like https://bot.example.org; ignoring it, so "
-                "Twilio signatures are checked against the URL each request arrived at"
-            )
-            base = None
+    if base and (problem := signature.base_url_problem(base)):
+        app.logger.error(
+            "PUBLIC_BASE_URL %s; ignoring it, so /sms answers only requests to a loopback "
+            "host (development) until it is set", problem,
+        )  # fmt: skip
+        base = None
     config["PUBLIC_BASE_URL"] = str(base).rstrip("/") if base else None
 
     max_segments = config.get("SMS_MAX_SEGMENTS")

@@ -57,10 +57,17 @@ def incoming():
         raise ApiError(503, "sms_not_configured",
                        lambda: _("The service is not available right now."))  # fmt: skip
     if not signature.is_valid(request, token, config["PUBLIC_BASE_URL"]):
-        current_app.logger.warning(
-            "POST /sms refused (403): missing or wrong X-Twilio-Signature for %s",
-            signature.signed_url(request, config["PUBLIC_BASE_URL"]).split("?")[0],
-        )
+        url = signature.signed_url(request, config["PUBLIC_BASE_URL"])
+        if url is None:
+            current_app.logger.warning(
+                "POST /sms refused (403): BOT_PUBLIC_BASE_URL is not set, so only requests "
+                "to a loopback host are checked; set it to the webhook URL without /sms"
+            )
+        else:
+            current_app.logger.warning(
+                "POST /sms refused (403): missing or wrong X-Twilio-Signature for %s",
+                url.split("?")[0],
+            )
         raise ApiError(403, "bad_signature",
                        lambda: _("The request is not signed by Twilio."))  # fmt: skip
     if request.mimetype != FORM:
