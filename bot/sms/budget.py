@@ -1,5 +1,11 @@
 """How long an intent's short `sms` answer may be: the first text must still carry
-who said it and a number to call.
+who said it, when, and a number to call.
+
+A resident reads the first text and may read no other, so the claim never travels
+without its attribution: the layout (compose.py, pages.py) keeps "- speaker, year"
+right after the answer on the first text, and this check refuses a short text that
+leaves it no room there, or that carries no year of its own (statements from
+2016-2017 must not read as today's).
 
 A Spanish answer is UCS-2 (one á makes the whole text so), 67 characters a segment,
 201 in the three segments a reply may cost; the long answers alone are 260-320. So
@@ -18,6 +24,7 @@ test keeps their msgids equal to the ones replies.py translates.
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
 
@@ -29,12 +36,30 @@ from . import segments
 MORE_MSGID = "Reply MORE for the rest."  # replies.more_prompt()
 UNVERIFIED_MSGID = "(unverified)"  # replies.unverified()
 SEPARATOR = "\n\n"  # the widest join between two blocks on a page
+YEAR = re.compile(r"\b(?:19|20)\d{2}\b")
+
+
+def year(date: str) -> str:
+    """The year in a statement's date ("principios de 2017" -> "2017"), else the date."""
+    found = YEAR.findall(date)
+    return found[-1] if found else date
 
 
 def short_attribution(speaker: str, date: str) -> str:
-    """Who said it and when: the attribution without role and outlet, for a first
-    text with no room for the whole line (the chat shows it whole)."""
-    return f"- {speaker}, {date}"
+    """Who said it and when, as "- speaker, year": the attribution for a first text
+    with no room for the whole line (role and outlet follow later; the chat shows
+    the whole line). The short answer itself names the role."""
+    return f"- {speaker}, {year(date)}"
+
+
+def no_year(text: str) -> str | None:
+    """Why `text` fails to say when its statement was made, or None."""
+    if YEAR.search(text):
+        return None
+    return (
+        "names no year: say when the statement was made (\"In 2017 the police chief "
+        "wrote...\"), so a 2016-2017 statement never reads as today's"
+    )
 
 
 @lru_cache(maxsize=1)
@@ -85,7 +110,8 @@ def problem(sms: str, attribution: str | None, more: str, unverified: str,
     limit = longest_fitting(sms.strip(), attribution, more, unverified, max_segments)
     return (
         f"{len(sms.strip())} characters leave no room on the first text for the attribution "
-        f"({attribution or 'none'!r}), a phone number and the MORE prompt: together they cost "
+        f"({attribution or 'none'!r}), a phone number and the MORE prompt, so the claim and "
+        f"who said it would land on different texts: together they cost "
         f"{segments.count(page)} segments, more than SMS_MAX_SEGMENTS={max_segments} "
         f"({enc}: {segments.PART[enc]} characters a segment). Shorten it to at most "
         f"{limit} characters."

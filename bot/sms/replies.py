@@ -87,3 +87,24 @@ def unverified() -> str:
 
 def reply_with_number() -> str:
     return _("Reply with a number.")
+
+
+# The SMS menu (compose.py): the greeting and the topics in at most two segments.
+# The Spanish needs no á, í, ó or ú, so the whole text stays GSM-7 (153 characters a
+# segment, not 67); é, ñ, ¿ and ¡ are GSM-7.
+
+
+def sms_greeting(service: str) -> str:
+    return _(
+        "Hi! I'm %(service)s: what the city and its police said, and when, and "
+        "free services to call.",
+        service=service,
+    )
+
+
+def sms_not_understood() -> str:
+    return _("Sorry, I can't answer that. In danger? Call 911 now.")
+
+
+def pick_topic(count: int) -> str:
+    return _("Reply 1 to %(count)d:", count=count)
