@@ -219,9 +219,8 @@ def test_shorter_forms_previews_and_making_room_never_exceed_the_budget_or_lose_
     specs, max_segments
 ):
     blocks = [
-        Block(
-            text, shorter=tuple(shorter), makes_room=room, preview=text.split()[0] if preview else ""
-        )
+        Block(text, shorter=tuple(shorter), makes_room=room,
+              preview=text.split()[0] if preview else "")  # fmt: skip
         for text, shorter, room, preview in specs
     ]
     pages = paginate(blocks, max_segments, MORE)
