@@ -68,7 +68,7 @@ class Phone:
 
     @staticmethod
     def _prompt_tail(lang: str) -> str:
-        return {"en": " for the rest.", "es": " para seguir."}[lang]
+        return {"en": " for the rest.", "es": "."}[lang]
 
 
 @pytest.fixture
@@ -198,7 +198,7 @@ def test_no_english_in_a_spanish_answer_fixed_string_or_attribution_by_sms_or_ch
 
 
 def test_the_word_list_finds_english_where_it_is():
-    assert _english("Responda MAS para seguir. Reply MORE for the rest.") == {
+    assert _english("Responda MAS. Reply MORE for the rest.") == {
         "reply", "more", "for", "the", "rest"
     }  # fmt: skip
     assert not _english("Escriba MENU. Según una noticia de 2016, la ley DREAM (Dream Act).")

@@ -38,7 +38,7 @@ def test_a_missing_catalog_is_compiled_at_start(make_app, tmp_path):
     assert _spanish(translations) == MORE  # nothing compiled yet: English
     start(make_app, translations, tmp_path / "c")
     assert mo.is_file() and oct(mo.stat().st_mode & 0o777) == "0o644"
-    assert _spanish(translations) == "Responda MAS para seguir."
+    assert _spanish(translations) == "Responda MAS."
     assert not list(mo.parent.glob("*.tmp"))  # written beside it, then renamed
 
 
@@ -51,7 +51,7 @@ def test_a_stale_catalog_is_compiled_again_and_a_fresh_one_is_left_alone(make_ap
     start(make_app, translations, tmp_path / "c")
     assert mo.stat().st_mtime_ns == written  # fresh: not compiled again
     text = po.read_text(encoding="utf-8")
-    po.write_text(text.replace('msgstr "Responda MAS para seguir."',
+    po.write_text(text.replace('msgstr "Responda MAS."',
                                'msgstr "Responda MAS para leer el resto."'), encoding="utf-8")
     os.utime(mo, (po.stat().st_mtime - 10, po.stat().st_mtime - 10))
     start(make_app, translations, tmp_path / "c")
@@ -75,7 +75,7 @@ def test_a_read_only_folder_gets_its_catalog_in_the_instance_folder(make_app, tm
         str(fallback), str(translations)
     ]
     assert not (translations / "es" / "LC_MESSAGES" / "messages.mo").exists()
-    assert _spanish(fallback) == "Responda MAS para seguir."
+    assert _spanish(fallback) == "Responda MAS."
     # The next start finds it there and compiles nothing.
     again = start(make_app, translations, fallback)
     assert again.config["BABEL_TRANSLATION_DIRECTORIES"].split(";")[0] == str(fallback)

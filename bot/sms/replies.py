@@ -1,7 +1,7 @@
 """Every fixed SMS reply, in the catalogs so both languages are first class.
 
 The wording is short on purpose: at three segments a Spanish (UCS-2) reply has
-201 characters. The MORE prompt avoids accents ("MAS", "resto") so it never turns
+201 characters. The MORE prompt avoids accents ("Responda MAS.") so it never turns
 an otherwise GSM-7 page into UCS-2 by itself. The opt-out, opt-in and forget
 confirmations reuse the engine's sentences so SMS and chat say the same thing.
 """
