@@ -79,3 +79,14 @@ def test_a_read_only_folder_gets_its_catalog_in_the_instance_folder(make_app, tm
     # The next start finds it there and compiles nothing.
     again = start(make_app, translations, fallback)
     assert again.config["BABEL_TRANSLATION_DIRECTORIES"].split(";")[0] == str(fallback)
+
+
+def test_the_sms_check_counts_the_spanish_strings_even_where_no_catalog_is_compiled(tmp_path):
+    """A read-only install compiles into instance/: the check in `flask check-intents`
+    must still count "Responda MAS." and "(sin verificar)", not the English, or it
+    would refuse (or pass) short texts by the wrong length."""
+    from bot.sms import budget
+
+    translations = _translations(tmp_path)
+    assert not list(translations.glob("*/LC_MESSAGES/*.mo"))
+    assert budget.fixed_strings(translations, "es") == ("Responda MAS.", "(sin verificar)")

@@ -11,7 +11,7 @@ A Spanish answer is UCS-2 (one á makes the whole text so), 67 characters a segm
 201 in the three segments a reply may cost; the long answers alone are 260-320. So
 content and safety intents may carry a short `sms` wording, and the data check
 makes sure it leaves room, on that first text, for the worst case the layout
-(compose.py, pages.py) falls back to: the attribution as "- speaker, date", one
+(compose.py, pages.py) falls back to: the attribution as "- speaker, year", one
 phone number as wide as a US number is written ("(201) 555-0123") with its
 "(unverified)" mark, the MORE prompt and the blank lines between them. The check
 builds that text and counts its segments with segments.py, so the limit follows
@@ -26,9 +26,12 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from io import BytesIO
 from pathlib import Path
 
 import phonenumbers
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
 
 from . import segments
@@ -73,6 +76,16 @@ def widest_number() -> str:
 def _catalog(translations_dir: str, lang: str) -> NullTranslations:
     if lang == "en":
         return NullTranslations()  # the msgids are the English
+    folder = Path(translations_dir) / lang / "LC_MESSAGES"
+    if not (folder / "messages.mo").is_file() and (folder / "messages.po").is_file():
+        # Not compiled here (a read-only install compiles into instance/, bot/i18n.py):
+        # the same strings, compiled in memory, so the limit is the one texts get.
+        with open(folder / "messages.po", "rb") as f:
+            catalog = read_po(f, locale=lang)
+        buffer = BytesIO()
+        write_mo(buffer, catalog, use_fuzzy=False)
+        buffer.seek(0)
+        return Translations(buffer)
     return Translations.load(translations_dir, [lang])
 
 
