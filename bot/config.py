@@ -95,6 +95,9 @@ DEFAULTS = {
     # Dates on the staff pages are shown in the city's time zone.
     "BABEL_DEFAULT_TIMEZONE": "America/Phoenix",
     "BABEL_TRANSLATION_DIRECTORIES": str(ROOT / "translations"),
+    # Where the app compiles a catalog at start when the translations folder is
+    # read-only (bot/i18n.py); None: instance/translations.
+    "COMPILED_CATALOGS_DIR": None,
     "BABEL_DEFAULT_LOCALE": "en",
     "JSON_SORT_KEYS": False,
 }

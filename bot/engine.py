@@ -107,14 +107,25 @@ class Engine:
         if intent.type in ("content", "safety"):
             reply.answer = intent.text(lang, "answer").strip()
             self._attach_sources(reply, intent.sources, lang)
-            reply.resources = listings(
-                intent.categories, lang, self.listings_per_answer, intent=intent_id
-            )
+            reply.resources = self._listings(listings, intent, lang)
             reply.quick_replies = self._after_answer_buttons(lang)
         else:
             self._conversation(reply, intent_id, lang)
         reply.text = self._render(reply, lang)
         return reply
+
+    def _listings(self, listings: Listings, intent, lang: str) -> list[dict]:
+        """The directory's listings for the answer, in its order, except that one with no
+        phone never takes a slot from one with a phone: a text can only show a number,
+        and a resident in trouble needs one to call. Phone-less listings fill the
+        slots left over, after those with a phone."""
+        limit = self.listings_per_answer
+        found = listings(intent.categories, lang, limit, intent=intent.id)
+        if len(found) == limit and not all(r["phone"] for r in found):
+            found = listings(intent.categories, lang, limit * 4, intent=intent.id)  # more to pick
+        with_phone = [r for r in found if r["phone"]]
+        without_phone = [r for r in found if not r["phone"]]
+        return (with_phone + without_phone)[:limit]
 
     def _conversation(self, reply: Reply, intent_id: str, lang: str) -> None:
         service = self.service["name"][lang]

@@ -36,6 +36,8 @@ _LANG_BLOCK = {
     "additionalProperties": False,
     "properties": {
         "label": {"type": "string", "minLength": 1, "maxLength": 30},
+        # The SMS menu's name for the topic, a word or two (bot/sms/compose.py).
+        "sms_label": {"type": "string", "minLength": 1, "maxLength": 20},
         "patterns": _STRINGS,
         "keywords": _STRINGS,
         "answer": {"type": "string", "minLength": 1},
@@ -272,9 +274,12 @@ def _cross_check(intents: dict[str, Intent], statements: dict, intents_dir: Path
 
 
 def _sms_check(intents: dict[str, Intent], statements: dict, max_segments: int | None) -> list[str]:
-    """An `sms` answer is in both languages or neither, only where there is an
-    answer, and short enough that the first text still has the attribution and a
-    phone number (bot/sms/budget.py says how that is counted)."""
+    """What a text sends, checked before any resident reads it (bot/sms/budget.py says
+    how it is counted). An `sms` answer is in both languages or neither, only where
+    there is an answer. Whatever a content intent sends by SMS (its `sms`, else its
+    answer) names a year and leaves room on the first text for its attribution
+    ("- speaker, year"), a phone number and the MORE prompt: the claim and who said
+    it never land on different texts. A content answer names a year as well."""
     from .config import DEFAULTS
     from .sms import budget  # here, not at the top: bot.sms imports the app's services
 
@@ -283,26 +288,35 @@ def _sms_check(intents: dict[str, Intent], statements: dict, max_segments: int |
     for intent in intents.values():
         p = intent.path
         has = {lang: "sms" in intent.lang[lang] for lang in LANGS}
-        if not any(has.values()):
-            continue
         if intent.type == "conversation":
-            problems.append(f"{p}: sms: conversation replies come from the catalogs; remove it")
+            if any(has.values()):
+                problems.append(f"{p}: sms: conversation replies come from the catalogs; remove it")
+            continue
+        if not any(has.values()) and intent.type != "content":
             continue
         for lang in LANGS:
-            if not has[lang]:
+            if any(has.values()) and not has[lang]:
                 other = next(o for o in LANGS if has[o])
                 problems.append(
                     f"{p}: {lang}.sms: missing: {intent.id} has an sms answer in {other}, "
                     f"so it needs one in {lang} too"
                 )
                 continue
+            key = "sms" if has[lang] else "answer"
+            sms = intent.lang[lang].get(key)
+            if not sms:
+                continue  # a missing answer is reported by _cross_check
+            if intent.type == "content":
+                for checked in dict.fromkeys((key, "answer")):
+                    why = budget.no_year(intent.lang[lang].get(checked) or "")
+                    if why:
+                        problems.append(f"{p}: {lang}.{checked}: {intent.id} ({lang}) {why}")
             source = statements.get(intent.sources[0]) if intent.sources else None
             attribution = source and budget.short_attribution(
                 source["speaker"], source["date"][lang]
             )
             more, unverified = budget.fixed_strings(DEFAULTS["BABEL_TRANSLATION_DIRECTORIES"], lang)
-            sms = intent.lang[lang]["sms"]
             why = budget.problem(sms, attribution, more, unverified, max_segments)
             if why:
-                problems.append(f"{p}: {lang}.sms: {intent.id} ({lang}): {why}")
+                problems.append(f"{p}: {lang}.{key}: {intent.id} ({lang}): {why}")
     return problems

@@ -172,18 +172,36 @@ def test_a_preview_ends_the_page_and_the_whole_block_heads_the_next():
     assert pages[1] == whole + "\n\nY más."
 
 
-def test_the_attribution_steps_behind_the_number_only_when_both_cannot_share_the_page():
+def test_the_attribution_shortens_to_leave_the_number_its_place_but_never_leaves_the_page():
     attribution = Block("- " + "Chris Magnus, Police Chief, op-ed, 2017 " * 2,
-                        shorter=("- Chris Magnus, 2017",), yields=True)  # fmt: skip
+                        shorter=("- Chris Magnus, 2017",), makes_room=True)  # fmt: skip
     number = Block("Tucson Police: (520) 791-4444 (unverified)",
                    preview="(520) 791-4444 (unverified)")  # fmt: skip
     # UCS-2, 201 characters: the answer (130) and the whole number line fit with the
-    # prompt, but not with even the short attribution too: the number goes first.
+    # prompt, but not with the whole attribution too: it shortens, and stays first.
     pages = paginate([Block("á" * 130, prose=True), attribution, number], 3, "Responda MAS.")
-    assert pages == ["á" * 130 + "\n\n" + number.text + "\n\nResponda MAS.", attribution.text]
-    # With room for both (GSM-7), the order is the usual one: who said it, then the number.
+    assert pages == ["\n\n".join(["á" * 130, "- Chris Magnus, 2017", number.text])]
+    # With room for both (GSM-7), the attribution is sent whole.
     roomy = paginate([Block("a" * 130, prose=True), attribution, number], 3, "Responda MAS.")
     assert roomy == ["\n\n".join(["a" * 130, attribution.text, number.text])]
+    # Short of room even for the number's line, the number alone stays on the first page,
+    # after the short attribution; its whole line follows.
+    tight = paginate([Block("á" * 136, prose=True), attribution, number], 3, "MAS")
+    assert tight[0] == "\n\n".join(["á" * 136, "- Chris Magnus, 2017", number.preview, "MAS"])
+    assert tight[1] == number.text
+
+
+def test_a_preview_waits_for_the_other_numbers_before_its_whole_line():
+    first = Block("A long name of a first service (detail): (520) 111-1111", shorter=(),
+                  preview="(520) 111-1111", makes_room=True)  # fmt: skip
+    second = Block("Second: (520) 222-2222", "\n", preview="Second: (520) 222-2222",
+                   makes_room=True)  # fmt: skip
+    pages = paginate([Block("á" * 150, prose=True), first, second, Block("- who, 2016")], 3,
+                     "MAS")  # fmt: skip
+    sent = _content(pages, "MAS")
+    # Both numbers on the first text; the first one's whole line only after them.
+    assert sent[0].endswith("(520) 111-1111\nSecond: (520) 222-2222")
+    assert sent[1].startswith(first.text)
 
 
 _forms = st.lists(_words, min_size=1, max_size=8).map(" ".join)
@@ -198,14 +216,13 @@ _forms = st.lists(_words, min_size=1, max_size=8).map(" ".join)
     ),
     st.integers(min_value=1, max_value=4),
 )
-def test_shorter_forms_previews_and_yielding_never_exceed_the_budget_or_lose_a_block(
+def test_shorter_forms_previews_and_making_room_never_exceed_the_budget_or_lose_a_block(
     specs, max_segments
 ):
     blocks = [
-        Block(
-            text, shorter=tuple(shorter), yields=yields, preview=text.split()[0] if preview else ""
-        )
-        for text, shorter, yields, preview in specs
+        Block(text, shorter=tuple(shorter), makes_room=room,
+              preview=text.split()[0] if preview else "")  # fmt: skip
+        for text, shorter, room, preview in specs
     ]
     pages = paginate(blocks, max_segments, MORE)
     for page in pages:
@@ -233,7 +250,9 @@ def _pages(app, reply):
     with force_locale(reply.language):
         more = replies.more_prompt()
         knowledge = services.engine().knowledge
-        pages = paginate(compose.blocks(reply, knowledge), app.config["SMS_MAX_SEGMENTS"], more)
+        service = services.engine().service
+        pages = paginate(compose.blocks(reply, knowledge, service), app.config["SMS_MAX_SEGMENTS"],
+                         more)  # fmt: skip
     return pages, more
 
 
@@ -254,16 +273,18 @@ def test_every_intent_answer_fits_the_budget_in_both_languages(app, lang):
             for page in pages:
                 assert 1 <= segments.count(page) <= max_segments, (reply.intent, page)
             body = _content(pages, more)
+            if reply.menu:  # the SMS menu: test_the_greeting_and_the_menu_cost_two_segments
+                continue
             answer = compose.answer_text(reply, knowledge)
             # The (short) answer comes first, whole, and before any number.
             assert pages[0].startswith(answer.split()[0])
             joined = "\n\n".join(body)
             end_of_answer = joined.index(answer.split()[-1])
-            if reply.attributions:  # in full, or as "- speaker, date"
+            if reply.attributions:  # in full, or as "- speaker, year", on the first text
                 first = reply.sources[0]
                 assert (
-                    "- " + reply.attributions[0] in joined
-                    or f"- {first['speaker']}, {first['date']}" in joined
+                    "- " + reply.attributions[0] in body[0]
+                    or budget.short_attribution(first["speaker"], first["date"]) in body[0]
                 ), reply.intent
             for resource in reply.resources:
                 if resource["phone"]:  # every number arrives, after the answer
@@ -281,12 +302,12 @@ def _whole_lines(reply, knowledge) -> set[str]:
     if reply.attributions:
         first = reply.sources[0]
         lines |= {"- " + a for a in reply.attributions}
-        lines.add(f"- {first['speaker']}, {first['date']}")
+        lines.add(budget.short_attribution(first["speaker"], first["date"]))
+    for n, resource in enumerate(r for r in reply.resources if r["phone"]):
+        lines.update(compose.listing_block(resource, "\n", first=n == 0).forms)
     for resource in reply.resources:
-        if resource["phone"]:
-            lines.update(compose.listing_block(resource, "\n", preview=True).forms)
-        else:
-            lines.add(compose.listing_block(resource, "\n").text)
+        if not resource["phone"]:
+            lines.add(compose._listing(resource))
     return lines
 
 
@@ -400,16 +421,17 @@ def test_every_shipped_sms_answer_fits_and_has_both_languages():
 def test_a_too_long_sms_answer_is_named_with_its_file_intent_language_and_limit(data):
     intents, resources = data
     path = intents / "report_crime.yaml"
-    long = "Según las reglas de TPD, las víctimas y testigos de delitos no serán el centro " * 3
+    long = "En 2017, según las reglas de TPD, las víctimas y testigos no serán el foco " * 3
     _set(path, lambda d: d["es"].update(sms=long))
     (problem,) = _problems(intents, resources)
     assert problem.startswith(f"{path}: es.sms: report_crime (es): {len(long.strip())} characters")
     assert "SMS_MAX_SEGMENTS=3" in problem and "UCS-2" in problem
+    assert "the claim and who said it would land on different texts" in problem
     limit = int(re.search(r"at most (\d+) characters", problem).group(1))
     # The limit is exact: the segment maths, not a rounded guess.
-    _set(path, lambda d: d["es"].update(sms="á" * limit))
+    _set(path, lambda d: d["es"].update(sms="2017 " + "á" * (limit - 5)))
     load(intents, resources)
-    _set(path, lambda d: d["es"].update(sms="á" * (limit + 1)))
+    _set(path, lambda d: d["es"].update(sms="2017 " + "á" * (limit - 4)))
     assert _problems(intents, resources)[0].startswith(f"{path}: es.sms:")
     # More segments per reply leave more room.
     load(intents, resources, sms_max_segments=4)

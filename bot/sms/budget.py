@@ -1,11 +1,17 @@
 """How long an intent's short `sms` answer may be: the first text must still carry
-who said it and a number to call.
+who said it, when, and a number to call.
+
+A resident reads the first text and may read no other, so the claim never travels
+without its attribution: the layout (compose.py, pages.py) keeps "- speaker, year"
+right after the answer on the first text, and this check refuses a short text that
+leaves it no room there, or that carries no year of its own (statements from
+2016-2017 must not read as today's).
 
 A Spanish answer is UCS-2 (one á makes the whole text so), 67 characters a segment,
 201 in the three segments a reply may cost; the long answers alone are 260-320. So
 content and safety intents may carry a short `sms` wording, and the data check
 makes sure it leaves room, on that first text, for the worst case the layout
-(compose.py, pages.py) falls back to: the attribution as "- speaker, date", one
+(compose.py, pages.py) falls back to: the attribution as "- speaker, year", one
 phone number as wide as a US number is written ("(201) 555-0123") with its
 "(unverified)" mark, the MORE prompt and the blank lines between them. The check
 builds that text and counts its segments with segments.py, so the limit follows
@@ -18,10 +24,14 @@ test keeps their msgids equal to the ones replies.py translates.
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
+from io import BytesIO
 from pathlib import Path
 
 import phonenumbers
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
 
 from . import segments
@@ -29,12 +39,30 @@ from . import segments
 MORE_MSGID = "Reply MORE for the rest."  # replies.more_prompt()
 UNVERIFIED_MSGID = "(unverified)"  # replies.unverified()
 SEPARATOR = "\n\n"  # the widest join between two blocks on a page
+YEAR = re.compile(r"\b(?:19|20)\d{2}\b")
+
+
+def year(date: str) -> str:
+    """The year in a statement's date ("principios de 2017" -> "2017"), else the date."""
+    found = YEAR.findall(date)
+    return found[-1] if found else date
 
 
 def short_attribution(speaker: str, date: str) -> str:
-    """Who said it and when: the attribution without role and outlet, for a first
-    text with no room for the whole line (the chat shows it whole)."""
-    return f"- {speaker}, {date}"
+    """Who said it and when, as "- speaker, year": the attribution for a first text
+    with no room for the whole line (role and outlet follow later; the chat shows
+    the whole line). The short answer itself names the role."""
+    return f"- {speaker}, {year(date)}"
+
+
+def no_year(text: str) -> str | None:
+    """Why `text` fails to say when its statement was made, or None."""
+    if YEAR.search(text):
+        return None
+    return (
+        "names no year: say when the statement was made (\"In 2017 the police chief "
+        "wrote...\"), so a 2016-2017 statement never reads as today's"
+    )
 
 
 @lru_cache(maxsize=1)
@@ -48,6 +76,16 @@ def widest_number() -> str:
 def _catalog(translations_dir: str, lang: str) -> NullTranslations:
     if lang == "en":
         return NullTranslations()  # the msgids are the English
+    folder = Path(translations_dir) / lang / "LC_MESSAGES"
+    if not (folder / "messages.mo").is_file() and (folder / "messages.po").is_file():
+        # Not compiled here (a read-only install compiles into instance/, bot/i18n.py):
+        # the same strings, compiled in memory, so the limit is the one texts get.
+        with open(folder / "messages.po", "rb") as f:
+            catalog = read_po(f, locale=lang)
+        buffer = BytesIO()
+        write_mo(buffer, catalog, use_fuzzy=False)
+        buffer.seek(0)
+        return Translations(buffer)
     return Translations.load(translations_dir, [lang])
 
 
@@ -85,7 +123,8 @@ def problem(sms: str, attribution: str | None, more: str, unverified: str,
     limit = longest_fitting(sms.strip(), attribution, more, unverified, max_segments)
     return (
         f"{len(sms.strip())} characters leave no room on the first text for the attribution "
-        f"({attribution or 'none'!r}), a phone number and the MORE prompt: together they cost "
+        f"({attribution or 'none'!r}), a phone number and the MORE prompt, so the claim and "
+        f"who said it would land on different texts: together they cost "
         f"{segments.count(page)} segments, more than SMS_MAX_SEGMENTS={max_segments} "
         f"({enc}: {segments.PART[enc]} characters a segment). Shorten it to at most "
         f"{limit} characters."

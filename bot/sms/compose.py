@@ -17,9 +17,15 @@ is not legal advice), so it can stand alone; the full wording is in the web chat
 
 To keep a number on the first page of a Spanish (UCS-2, 201-character) text the
 blocks offer shorter forms (pages.py): a listing named only up to its first
-" (" or " - ", the attribution as speaker and date, and as a last resort the first
+" (" or " - ", the attribution as "- speaker, year", and as a last resort the first
 listing's number alone, its whole line heading the next page. The attribution
-yields to the first number when both cannot share the page in full.
+never leaves the first text: it shortens to make room for the first number, so the
+claim always arrives with who said it and when (budget.py checks it fits).
+
+The menu costs at most two segments in both languages: a short greeting, one line
+to say what to reply, and each topic by its `sms_label` (a word or two, else its
+label). Spanish stays GSM-7 there only because those words need no á, í, ó or ú;
+the test of every reply through the webhook holds the menu to it.
 """
 
 from __future__ import annotations
@@ -60,31 +66,62 @@ def _listing(resource: dict) -> str:
 
 
 @functools.lru_cache(maxsize=256)  # a listing's phone field, not a resident's number
-def _first_number(phone: str) -> str | None:
-    """The first dialable number in a phone field, exactly as written ("911;
-    non-emergency (520) 791-4444" -> "(520) 791-4444")."""
-    match = next(iter(phonenumbers.PhoneNumberMatcher(phone, "US")), None)
-    return match.raw_string if match else None
+def _numbers(phone: str) -> tuple[str, ...]:
+    """The dialable numbers in a phone field, exactly as written, without their labels
+    ("911; non-emergency (520) 791-4444" -> ("(520) 791-4444",))."""
+    return tuple(m.raw_string for m in phonenumbers.PhoneNumberMatcher(phone, "US"))
 
 
-def listing_block(resource: dict, sep: str, preview: bool = False) -> Block:
+def listing_block(resource: dict, sep: str, first: bool = False) -> Block:
     """A listing with a phone: the whole line, else the line with the name cut before
-    its first " (" or " - " (the detail); with `preview`, its first number alone as
-    the last resort, the whole line then following on the next page."""
+    its first " (" or " - " (the detail). As a last resort (`preview`) the first
+    listing offers its first number alone, the others their cut name and numbers
+    without labels; the whole line then follows once the other numbers are sent."""
     line = _listing(resource)
     head = _NAME_DETAIL.split(resource["name"], maxsplit=1)[0]
-    shorter = (f"{head}: {resource['phone']}{_mark(resource)}",) if head != resource["name"] else ()
-    number = _first_number(resource["phone"]) if preview else None
-    return Block(line, sep, shorter=shorter, preview=number + _mark(resource) if number else "")
+    mark = _mark(resource)
+    shorter = (f"{head}: {resource['phone']}{mark}",) if head != resource["name"] else ()
+    numbers = _numbers(resource["phone"])
+    if not numbers:
+        preview = ""
+    elif first:
+        preview = numbers[0] + mark
+    else:
+        preview = f"{head}: {'; '.join(numbers)}{mark}"
+    # Kept even when it equals a shorter form: a preview marks the listings whose whole
+    # lines wait for the other numbers (pages.py).
+    return Block(line, sep, shorter=shorter, preview=preview,
+                 makes_room=True)  # a shorter form rather than push the next number away
 
 
 def _group(lines: list[str]) -> list[Block]:
     return [Block(line, "\n\n" if n == 0 else "\n") for n, line in enumerate(lines)]
 
 
-def blocks(reply: Reply, knowledge: Knowledge) -> list[Block]:
-    """Call inside `force_locale(reply.language)`: the fixed parts are translated."""
+def menu_label(knowledge: Knowledge, intent_id: str, lang: str) -> str:
+    """A topic as the SMS menu names it: its `sms_label`, else its label."""
+    intent = knowledge.intents[intent_id]
+    return intent.text(lang, "sms_label") or intent.text(lang, "label")
+
+
+def _menu_head(reply: Reply, service: dict | None) -> str:
+    """What comes before the SMS menu: shorter than the chat's, so the greeting and
+    the topics share one text of at most two segments."""
+    if reply.intent == "greeting" and service:
+        return replies.sms_greeting(service["name"][reply.language])
+    if reply.intent == "out_of_scope":
+        return replies.sms_not_understood()
+    return reply.answer
+
+
+def blocks(reply: Reply, knowledge: Knowledge, service: dict | None = None) -> list[Block]:
+    """Call inside `force_locale(reply.language)`: the fixed parts are translated.
+    `service` (resources/service.yaml) names the service in the SMS greeting."""
     lang = reply.language
+    if reply.menu:
+        labels = [f"{n} {menu_label(knowledge, i, lang)}" for n, i in enumerate(reply.menu, 1)]
+        head = _menu_head(reply, service) + "\n" + replies.pick_topic(len(reply.menu))
+        return [Block(head, prose=True), Block("\n".join(labels), "\n")]
     attributions = [f"- {a}" for a in reply.attributions]
     with_phone = [r for r in reply.resources if r["phone"]]
     without_phone = [_listing(r) for r in reply.resources if not r["phone"]]
@@ -92,17 +129,13 @@ def blocks(reply: Reply, knowledge: Knowledge) -> list[Block]:
     if attributions:
         first = reply.sources[0]
         short = budget.short_attribution(first["speaker"], first["date"])
-        # Shortened, or moved behind the first number, only to make room for numbers.
-        shorter = (short,) if with_phone and short != attributions[0] else ()
-        out.append(Block(attributions[0], shorter=shorter, yields=bool(with_phone)))
+        # Shortened to make room for the first number, never moved off the first text.
+        shorter = (short,) if short != attributions[0] else ()
+        out.append(Block(attributions[0], shorter=shorter, makes_room=True))
     for n, resource in enumerate(with_phone):
-        out.append(listing_block(resource, "\n\n" if n == 0 else "\n", preview=n == 0))
+        out.append(listing_block(resource, "\n\n" if n == 0 else "\n", first=n == 0))
     out += _group(attributions[1:])
     out += _group(without_phone)
-    if reply.menu:
-        labels = [f"{n}. {knowledge.intents[i].text(lang, 'label')}" for n, i in
-                  enumerate(reply.menu, 1)]  # fmt: skip
-        out += _group([*labels, replies.reply_with_number()])
     if reply.intent not in _NO_FOOTER and (reply.sources or reply.resources):
         out.append(Block(replies.write_menu()))
     return out

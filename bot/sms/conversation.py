@@ -191,7 +191,7 @@ def _engine(body: str, sender: Sender, store: Store, now: int) -> Outcome:
     lang = reply.language
     with force_locale(lang):
         pages = paginate(
-            compose.blocks(reply, engine.knowledge),
+            compose.blocks(reply, engine.knowledge, engine.service),
             config["SMS_MAX_SEGMENTS"],
             replies.more_prompt(),
         )

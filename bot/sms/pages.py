@@ -10,13 +10,15 @@ segments: "policía" stays "policía" even though the í makes the page UCS-2.
 Three rules keep a number on the first page when room is short (a Spanish page
 holds 201 characters). A block may offer shorter forms, each whole and written by
 compose.py (a listing by the start of its name; the attribution as speaker and
-date): the first form that fits the page is sent, rather than moving the block to
-the next page. As a last resort a block may offer a `preview` (a listing's number
-alone): it ends this page and the whole block heads the next, so the resident
-learns at once whose number it was. And a block that `yields` (the attribution)
-steps behind the block after it when sending it first would cost that block its
-place on the page or push it to a shorter form: the number to call matters more
-than who said it, which then follows it, or heads the next page.
+year): the first form that fits the page is sent, rather than moving the block to
+the next page. As a last resort a block may offer a `preview` (a listing's numbers
+alone): it is sent in its place, and the whole block follows right after the blocks
+that offer previews too (the other numbers), so every number arrives early and the
+resident then learns whose number it was. And a block that `makes_room` (the attribution)
+takes the longest of its forms that still leaves the block after it (the first
+number) the form it would have had without it: it never moves behind that block
+or to another page, because a claim must not reach a resident without who said it
+and when (budget.py makes sure its shortest form always fits).
 """
 
 from __future__ import annotations
@@ -45,7 +47,7 @@ class Block:
     sep: str = PAGE_BREAK  # what joins it to the block before it on the same page
     prose: bool = False  # may be cut between words to fill a page
     shorter: tuple[str, ...] = ()  # whole shorter forms, best first, for a page short of room
-    yields: bool = False  # steps behind the next block rather than crowd it off the page
+    makes_room: bool = False  # shortens itself, not moves, so the next block keeps its place
     preview: str = ""  # stands in when nothing else fits; the block itself waits for later
 
     @property
@@ -109,17 +111,22 @@ def _best_form(prefix: str, block: Block, fits: Callable[[str], bool]) -> int | 
     return next((n for n, form in enumerate(block.forms) if fits(prefix + form)), None)
 
 
-def _should_yield(page: str, queue: list[Block], fits: Callable[[str], bool]) -> bool:
-    """Whether queue[0] would cost queue[1] its place or its full form on this page."""
+def _room_making_form(page: str, queue: list[Block], fits: Callable[[str], bool]) -> int | None:
+    """The form of queue[0] that leaves queue[1] the form it would have alone on this
+    page, else the first that leaves it any form, else the first that fits."""
     block, after = queue[0], queue[1]
-    alone = _best_form(page + after.sep, after, fits)
+    prefix = page + block.sep if page else ""
+    fitting = [n for n, form in enumerate(block.forms) if fits(prefix + form)]
+    if not fitting:
+        return None
+    alone = _best_form(page + after.sep if page else "", after, fits)
     if alone is None:
-        return False  # the next block does not fit here either way
-    n = _best_form(page + block.sep, block, fits)
-    if n is None:
-        return True
-    behind = _best_form(page + block.sep + block.forms[n] + after.sep, after, fits)
-    return behind is None or behind > alone
+        return fitting[0]
+    behind = {n: _best_form(prefix + block.forms[n] + after.sep, after, fits) for n in fitting}
+    for n in fitting:
+        if behind[n] == alone:
+            return n
+    return next((n for n in fitting if behind[n] is not None), fitting[0])
 
 
 def paginate(blocks: list[Block], max_segments: int, more: str) -> list[str]:
@@ -137,6 +144,7 @@ def _paginate(blocks: tuple[Block, ...], max_segments: int, more: str) -> tuple[
     pages: list[str] = []
     page = ""
     trailer = PAGE_BREAK + more
+    waiting: list[Block] = []  # whole blocks sent first as a preview, in order
 
     def fits_with_more(text: str) -> bool:
         return segments.fits(text + trailer, max_segments)
@@ -146,20 +154,25 @@ def _paginate(blocks: tuple[Block, ...], max_segments: int, more: str) -> tuple[
             page = _joined(page, queue)
             break
         block = queue[0]
-        if block.yields and page and len(queue) > 1 and _should_yield(page, queue, fits_with_more):
-            queue[0], queue[1] = queue[1], replace(block, yields=False)
-            if len(queue) > 2:  # what followed it starts its own paragraph after it
-                queue[2] = replace(queue[2], sep=PAGE_BREAK)
-            continue
         prefix = page + block.sep if page else ""
-        n = _best_form(prefix, block, fits_with_more)
+        if block.makes_room and len(queue) > 1:
+            n = _room_making_form(page, queue, fits_with_more)
+        else:
+            n = _best_form(prefix, block, fits_with_more)
         if n is not None and not (block.preview and n == len(block.forms) - 1):
             page = prefix + block.forms[n]
             queue.pop(0)
             continue
-        if n is not None:  # the preview: this page ends on it, the whole block heads the next
+        if n is not None:  # the preview: the whole block follows the other previews' blocks
             page = prefix + block.preview
-            queue[0] = replace(block, sep=PAGE_BREAK, preview="")
+            queue.pop(0)
+            after = 0
+            while after < len(queue) and (queue[after].preview or queue[after] in waiting):
+                after += 1
+            whole = replace(block, sep="\n", preview="")
+            waiting.append(whole)
+            queue.insert(after, whole)
+            continue
         elif block.prose or not page:
             cut = split(block.text, lambda head, prefix=prefix: fits_with_more(prefix + head))
             if cut is None and not page:

@@ -1,7 +1,7 @@
 """Every fixed SMS reply, in the catalogs so both languages are first class.
 
 The wording is short on purpose: at three segments a Spanish (UCS-2) reply has
-201 characters. The MORE prompt avoids accents ("MAS", "resto") so it never turns
+201 characters. The MORE prompt avoids accents ("Responda MAS.") so it never turns
 an otherwise GSM-7 page into UCS-2 by itself. The opt-out, opt-in and forget
 confirmations reuse the engine's sentences so SMS and chat say the same thing.
 """
@@ -87,3 +87,24 @@ def unverified() -> str:
 
 def reply_with_number() -> str:
     return _("Reply with a number.")
+
+
+# The SMS menu (compose.py): the greeting and the topics in at most two segments.
+# The Spanish needs no á, í, ó or ú, so the whole text stays GSM-7 (153 characters a
+# segment, not 67); é, ñ, ¿ and ¡ are GSM-7.
+
+
+def sms_greeting(service: str) -> str:
+    return _(
+        "Hi! I'm %(service)s: what the city and its police said, and when, and "
+        "free services to call.",
+        service=service,
+    )
+
+
+def sms_not_understood() -> str:
+    return _("Sorry, I can't answer that. In danger? Call 911 now.")
+
+
+def pick_topic(count: int) -> str:
+    return _("Reply 1 to %(count)d:", count=count)
