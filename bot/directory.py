@@ -40,6 +40,7 @@ def _row(listing: dict, lang: str) -> dict:
         "languages": _in(listing, "languages", es),
         "categories": (listing["categories"] or "").split(),
         "verified": bool(listing["verified"]) or offers_emergency_number(listing["phone"]),
+        "serves_undocumented": bool(listing.get("serves_undocumented")),
     }
 
 

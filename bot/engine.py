@@ -122,7 +122,13 @@ class Engine:
         limit = self.listings_per_answer
         found = listings(intent.categories, lang, limit, intent=intent.id)
         if len(found) == limit and not all(r["phone"] for r in found):
-            found = listings(intent.categories, lang, limit * 4, intent=intent.id)  # more to pick
+            # More to pick from, but never a service less able to serve the person
+            # asking: when every listing chosen serves undocumented residents, so must
+            # the one with a phone that takes a slot (a legal answer's KTT is not
+            # replaced by the Florence Project, which serves detained people only).
+            floor = min(r.get("serves_undocumented", False) for r in found)
+            found = [r for r in listings(intent.categories, lang, limit * 4, intent=intent.id)
+                     if r.get("serves_undocumented", False) >= floor]  # fmt: skip
         with_phone = [r for r in found if r["phone"]]
         without_phone = [r for r in found if not r["phone"]]
         return (with_phone + without_phone)[:limit]
