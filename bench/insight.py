@@ -19,7 +19,7 @@ from bot.db import get_db
 from bot.insight import learned
 from bot.sessions import State
 
-from .quality import DEV_SET, load_sentences
+from .quality import BLIND, load_sentences
 
 
 def _ms(values: list[float]) -> str:
@@ -32,7 +32,7 @@ def main() -> None:
         app = create_app({"DATABASE": str(Path(tmp) / "bench.sqlite3"), "SECRET_KEY": "bench",
                           "CHAT_RATE_LIMIT_PER_MINUTE": 0, "PURGE_INTERVAL_SECONDS": 0,
                           "COUNTS_FLUSH_SECONDS": 3600})
-        messages = [t for lang in ("en", "es") for ts in load_sentences(DEV_SET, lang).values()
+        messages = [t for lang in ("en", "es") for ts in load_sentences(BLIND, lang).values()
                     for t in ts]  # fmt: skip
         with app.test_request_context():
             engine = services.engine()

@@ -5,8 +5,8 @@ so it speaks HTTP/1.1 over raw keep-alive sockets (http.client parses headers wi
 the email package, several times slower) and builds every request from data
 prepared before the clock starts. bench/load.py reports its CPU time per request.
 
-Messages are the residents' own wording: the development sentences
-(tests/data/sentences) and the held-out set (bench/heldout), in conversations of
+Messages are the residents' own wording: the held-out set (bench/heldout) and the
+blind set (bench/blind), in conversations of
 one to four turns that carry the chat `session` token or the same phone number, with
 menu digits, MORE/MAS and greetings between questions, as people use the service.
 """
@@ -26,7 +26,7 @@ from urllib.parse import urlencode
 
 from twilio.request_validator import RequestValidator
 
-from .quality import DEV_SET, HELD_OUT, load_sentences
+from .quality import BLIND, HELD_OUT, load_sentences
 
 LANGS = ("en", "es")
 JSON = {"Content-Type": "application/json"}
@@ -148,7 +148,7 @@ class Corpus:
         self.sentences: dict[str, list[str]] = {}
         for lang in LANGS:
             texts = []
-            for folder in (DEV_SET, HELD_OUT):
+            for folder in (HELD_OUT, BLIND):
                 if (folder / f"{lang}.yaml").exists():
                     texts += [t for ts in load_sentences(folder, lang).values() for t in ts]
             self.sentences[lang] = texts

@@ -7,8 +7,8 @@ from pathlib import Path
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
-DEV_SET = ROOT / "tests" / "data" / "sentences"
 HELD_OUT = ROOT / "bench" / "heldout"
+BLIND = ROOT / "bench" / "blind"
 
 
 def load_sentences(folder: Path, lang: str) -> dict[str, list[str]]:

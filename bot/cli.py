@@ -26,5 +26,35 @@ def check_intents_command():
     )
 
 
+@click.command("train")
+@with_appcontext
+def train_command():
+    """Fit the intent classifier on intents/ (patterns and training sentences).
+
+    The app fits it by itself at start when the data changed; this does it ahead,
+    and says how long it took. The model is cached in the instance folder by the
+    hash of the data it was fitted on; it is never committed."""
+    import time
+
+    from .matcher import MODELS, fingerprint
+    from .normalise import Normaliser
+    from .services import _model_dir
+
+    try:
+        knowledge = load(current_app.config["INTENTS_DIR"], current_app.config["RESOURCES_DIR"])
+    except KnowledgeError as exc:
+        for problem in exc.problems:
+            click.echo(problem, err=True)
+        raise SystemExit(1) from None
+    folder = _model_dir(current_app)
+    start = time.perf_counter()
+    models = MODELS.get(knowledge, Normaliser(knowledge), folder)
+    took = time.perf_counter() - start
+    click.echo(f"OK: {len(knowledge.examples)} training sentences and the patterns, "
+               f"{len(models.intents.classes)} intents, {len(models.intents.vocabulary)} "
+               f"features; model {fingerprint(knowledge)} in {folder} ({took:.1f} s)")  # fmt: skip
+
+
 def init_app(app) -> None:
     app.cli.add_command(check_intents_command)
+    app.cli.add_command(train_command)

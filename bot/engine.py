@@ -14,7 +14,7 @@ from .i18n import force_locale
 from .i18n import gettext as _
 from .knowledge import Knowledge
 from .language import LanguageDetector
-from .matcher import Matcher
+from .matcher import Match, Matcher
 from .sessions import State
 from .text import keyword, tokens
 
@@ -39,13 +39,16 @@ class Reply:
     quick_replies: list[dict] = field(default_factory=list)
     menu: list[str] = field(default_factory=list)
     closest: tuple[str, float] = ("out_of_scope", 0.0)
+    kind: str | None = None  # emergency: the kind of danger the reply is for
+    sms: str = ""  # a shorter answer for a text, where the reply has its own (emergency)
     forget: bool = False  # the channel must delete what it holds about this resident
 
 
 class Engine:
-    def __init__(self, knowledge: Knowledge, service: dict, listings_per_answer: int = 3):
+    def __init__(self, knowledge: Knowledge, service: dict, listings_per_answer: int = 3,
+                 model_dir=None):  # fmt: skip
         self.knowledge = knowledge
-        self.matcher = Matcher(knowledge)
+        self.matcher = Matcher(knowledge, model_dir=model_dir)
         self.detector = LanguageDetector(knowledge)
         self.service = service
         self.listings_per_answer = listings_per_answer
@@ -85,6 +88,7 @@ class Engine:
         lang = self.conversation_language(message, state, default_lang)
         menu = state.menu or self.knowledge.menu
         picked = keyword(message)
+        found = None
         if picked.isdigit() and 1 <= int(picked) <= len(menu):
             intent, confidence, closest = menu[int(picked) - 1], 1.0, (menu[int(picked) - 1], 1.0)
         else:
@@ -93,24 +97,27 @@ class Engine:
         if intent == "language":
             lang = self.requested_language(message, lang)
         with force_locale(lang):
-            reply = self._build(intent, confidence, lang, listings)
+            reply = self._build(intent, confidence, lang, listings, found)
         reply.closest = closest
         new_state = replace(state, lang=lang, menu=reply.menu or [])
         if reply.forget:
             new_state = State(lang=lang)
         return reply, new_state
 
-    def _build(self, intent_id: str, confidence: float, lang: str, listings: Listings) -> Reply:
+    def _build(self, intent_id: str, confidence: float, lang: str, listings: Listings,
+               found: Match | None = None) -> Reply:  # fmt: skip
         intent = self.knowledge.intents[intent_id]
         reply = Reply(intent=intent_id, confidence=round(confidence, 3), language=lang, answer="",
                       text="")  # fmt: skip
-        if intent.type in ("content", "safety"):
+        if intent.type == "safety":
+            self._danger(reply, intent, lang, listings, found)
+        elif intent.type == "content":
             reply.answer = intent.text(lang, "answer").strip()
             self._attach_sources(reply, intent.sources, lang)
             reply.resources = self._listings(listings, intent, lang)
             reply.quick_replies = self._after_answer_buttons(lang)
         else:
-            self._conversation(reply, intent_id, lang)
+            self._conversation(reply, intent_id, lang, found)
         reply.text = self._render(reply, lang)
         return reply
 
@@ -133,7 +140,8 @@ class Engine:
         without_phone = [r for r in found if not r["phone"]]
         return (with_phone + without_phone)[:limit]
 
-    def _conversation(self, reply: Reply, intent_id: str, lang: str) -> None:
+    def _conversation(self, reply: Reply, intent_id: str, lang: str,
+                      found: Match | None = None) -> None:  # fmt: skip
         service = self.service["name"][lang]
         if intent_id == "greeting":
             reply.answer = _(
@@ -145,6 +153,13 @@ class Engine:
             self._with_menu(reply, lang)
         elif intent_id == "help":
             reply.answer = _("These are the topics I can help with:")
+            self._with_menu(reply, lang)
+        elif intent_id == "out_of_scope" and found is not None and found.elsewhere:
+            reply.answer = _(
+                "I only know what Tucson's police and city have said, so I can't answer "
+                "for another city or state. I can help with these topics in Tucson. "
+                "If you are in danger, call 911 now."
+            )
             self._with_menu(reply, lang)
         elif intent_id == "out_of_scope":
             reply.answer = _(
@@ -175,6 +190,27 @@ class Engine:
                 "and the conversation starts over."
             )
             reply.forget = True
+
+    def _danger(self, reply: Reply, intent, lang: str, listings: Listings,
+                found: Match | None) -> None:  # fmt: skip
+        """911 first, in the words and with the numbers for this kind of danger; the
+        police chief's "report without fear" only where immigration fear was named."""
+        kind = intent.kinds.get(found.kind) if found is not None and found.kind else None
+        reply.kind = found.kind if kind else None
+        block = kind[lang] if kind else intent.lang[lang]
+        reply.answer = block["answer"].strip()
+        short = block.get("sms", block["answer"]).strip()
+        sources = list(kind.get("sources", [])) if kind else []
+        general = intent.lang[lang]
+        if found is not None and found.fear and general.get("fear"):
+            reply.answer += " " + general["fear"].strip()
+            short += " " + general.get("fear_sms", general["fear"]).strip()
+            sources += [s for s in intent.sources if s not in sources]
+        reply.sms = short
+        self._attach_sources(reply, sources, lang)
+        categories = kind["categories"] if kind else intent.categories
+        reply.resources = listings(categories, lang, self.listings_per_answer, intent=intent.id)
+        reply.quick_replies = self._after_answer_buttons(lang)
 
     def _with_menu(self, reply: Reply, lang: str) -> None:
         reply.menu = list(self.knowledge.menu)

@@ -13,6 +13,9 @@ from pathlib import Path
 import jsonschema
 import yaml
 
+from . import training
+from .training import Example
+
 LANGS = ("en", "es")
 
 # The intent ids of the chat API's public contract (shared/intent-taxonomy.md).
@@ -27,6 +30,8 @@ REQUIRED_INTENTS = (
 CATEGORIES = (
     "legal", "citizenship", "refugee", "victim_services", "police",
     "hotline", "community", "health", "food", "shelter",
+    # the numbers under an emergency reply, by kind of danger (intents/emergency.yaml)
+    "emergency", "poison", "crisis", "domestic_violence",
 )  # fmt: skip
 
 _STRINGS = {"type": "array", "items": {"type": "string", "minLength": 1}}
@@ -43,6 +48,10 @@ _LANG_BLOCK = {
         "answer": {"type": "string", "minLength": 1},
         # A shorter answer for SMS only, sized for the first text (bot/sms/budget.py).
         "sms": {"type": "string", "minLength": 1},
+        # safety only: said, with the intent's sources, when danger comes with fear of
+        # immigration enforcement (intents/emergency.yaml)
+        "fear": {"type": "string", "minLength": 1},
+        "fear_sms": {"type": "string", "minLength": 1},
     },
 }
 # An intent's or a statement's id: a file name, a token part (sessions.py) and a
@@ -50,11 +59,35 @@ _LANG_BLOCK = {
 ID_PATTERN = "^[a-z][a-z0-9_]*$"
 ID = re.compile(ID_PATTERN)
 
+_KIND_LANG = {
+    "type": "object",
+    "required": ["answer"],
+    "additionalProperties": False,
+    "properties": {"answer": {"type": "string", "minLength": 1},
+                   "sms": {"type": "string", "minLength": 1}},
+}  # fmt: skip
+# A safety intent's reply by kind of danger: its own words, numbers and statements.
+_KINDS = {
+    "type": "object",
+    "propertyNames": {"pattern": "^[a-z][a-z0-9_]*$"},
+    "additionalProperties": {
+        "type": "object",
+        "required": ["categories", "en", "es"],
+        "additionalProperties": False,
+        "properties": {
+            "categories": {"type": "array", "items": {"enum": list(CATEGORIES)}},
+            "sources": _STRINGS,
+            "en": _KIND_LANG,
+            "es": _KIND_LANG,
+        },
+    },
+}
 INTENT_SCHEMA = {
     "type": "object",
     "required": ["intent", "type", "en", "es"],
     "additionalProperties": False,
     "properties": {
+        "kinds": _KINDS,
         "intent": {"type": "string", "pattern": ID_PATTERN},
         "type": {"enum": ["content", "safety", "conversation"]},
         "menu": {"type": "integer", "minimum": 1},
@@ -134,6 +167,7 @@ class Intent:
     categories: list[str] = field(default_factory=list)
     sources: list[str] = field(default_factory=list)
     lang: dict = field(default_factory=dict)  # "en"/"es" -> {label, patterns, keywords, answer}
+    kinds: dict = field(default_factory=dict)  # safety: kind -> {categories, sources, en, es}
 
     def text(self, lang: str, key: str):
         return self.lang[lang].get(key)
@@ -144,6 +178,11 @@ class Knowledge:
     intents: dict[str, Intent]
     statements: dict[str, dict]
     lexicon: dict
+    examples: list[Example] = field(default_factory=list)  # intents/training/
+    # intents/_danger.yaml and intents/_places.yaml: the safety net and other places
+    danger: dict = field(default_factory=dict)
+    places: dict = field(default_factory=dict)
+    model: dict = field(default_factory=dict)  # intents/_model.yaml: chosen by bench/tune.py
 
     @property
     def menu(self) -> list[str]:
@@ -216,13 +255,94 @@ def load(
             categories=data.get("categories", []),
             sources=data.get("sources", []),
             lang={lang: data[lang] for lang in LANGS},
+            kinds=data.get("kinds", {}),
         )
 
+    danger = _side_file(intents_dir / "_danger.yaml", DANGER_SCHEMA, problems)
+    places = _side_file(intents_dir / "_places.yaml", PLACES_SCHEMA, problems)
+    model = _side_file(intents_dir / "_model.yaml", MODEL_SCHEMA, problems)
     problems.extend(_cross_check(intents, statements, intents_dir))
     problems.extend(_sms_check(intents, statements, sms_max_segments))
+    knowledge = Knowledge(intents=intents, statements=statements, lexicon=lexicon,
+                          danger=danger, places=places, model=model)  # fmt: skip
+    if not problems:
+        problems.extend(_danger_check(knowledge, intents_dir / "_danger.yaml"))
+        files, faults = training.read(intents_dir, _load_yaml, _check)
+        problems.extend(faults)
+        from .language import LanguageDetector  # it reads the knowledge loaded so far
+
+        detect = LanguageDetector(knowledge).detect
+        emergency = intents.get("emergency")
+        kinds = set(emergency.kinds) if emergency else set()
+        knowledge.examples, faults = training.cross_check(files, intents, LANGS, kinds, detect)
+        problems.extend(faults)
     if problems:
         raise KnowledgeError(problems)
-    return Knowledge(intents=intents, statements=statements, lexicon=lexicon)
+    return knowledge
+
+
+_BY_LANG = {
+    "type": "object",
+    "required": list(LANGS),
+    "additionalProperties": False,
+    "properties": {lang: _STRINGS for lang in LANGS},
+}
+DANGER_SCHEMA = {
+    "type": "object",
+    "required": ["kinds", "immigration"],
+    "additionalProperties": False,
+    "properties": {
+        "kinds": {"type": "object", "additionalProperties": _BY_LANG},
+        "always": {"type": "object", "additionalProperties": _BY_LANG},
+        "any": _BY_LANG,
+        "not": _BY_LANG,
+        "immigration": _BY_LANG,
+    },
+}
+MODEL_SCHEMA = {
+    "type": "object",
+    "required": ["c", "temperature", "reject_below", "emergency_at", "defer_above"],
+    "additionalProperties": False,
+    "properties": {
+        "c": {"type": "number", "exclusiveMinimum": 0},
+        "temperature": {"type": "number", "exclusiveMinimum": 0},
+        "reject_below": {"type": "number", "minimum": 0, "maximum": 1},
+        "emergency_at": {"type": "number", "minimum": 0, "maximum": 1},
+        "defer_above": {"type": "number", "minimum": 0, "maximum": 1},
+    },
+}
+PLACES_SCHEMA = {
+    "type": "object",
+    "required": ["here", "elsewhere"],
+    "additionalProperties": False,
+    "properties": {"here": _STRINGS, "elsewhere": _STRINGS},
+}
+
+
+def _side_file(path: Path, schema: dict, problems: list[str]) -> dict:
+    data = _load_yaml(path, problems)
+    if data is not None and _check(schema, data, path, problems):
+        return data
+    return {}
+
+
+def _danger_check(knowledge: Knowledge, path: Path) -> list[str]:
+    """Every kind of danger the lexicon names has a reply, and every reply a kind."""
+    emergency = knowledge.intents.get("emergency")
+    replies = set(emergency.kinds) if emergency else set()
+    named = set(knowledge.danger.get("kinds", {}))
+    problems = [f"{path}: always.{k}: not one of the kinds above"
+                for k in sorted(set(knowledge.danger.get("always", {})) - named - {"any"})]
+    problems += [f"{path}: kinds.{k}: intents/emergency.yaml has no reply for this kind"
+                for k in sorted(named - replies)]  # fmt: skip
+    problems += [f"{emergency.path}: kinds.{k}: the danger lexicon ({path.name}) has no words "
+                 "for this kind" for k in sorted(replies - named)]  # fmt: skip
+    for kind, block in (emergency.kinds.items() if emergency else ()):
+        for n, src in enumerate(block.get("sources", [])):
+            if src not in knowledge.statements:
+                problems.append(f"{emergency.path}: kinds.{kind}.sources[{n}]: "
+                                f"unknown statement {src!r}")  # fmt: skip
+    return problems
 
 
 def _cross_check(intents: dict[str, Intent], statements: dict, intents_dir: Path) -> list[str]:

@@ -1,66 +1,58 @@
 """Which intent a resident's message is about, and how sure we are.
 
-Residents write stories, typos and SMS shorthand in two languages, so a message is
-reduced to *keys*: words with shorthand expanded ("xq" -> "porque"), typos corrected
-against the patterns' own vocabulary with rapidfuzz, synonyms mapped ("migra" ->
-"ice") and stemmed (Snowball, Spanish then English, so "deportación", "deportan" and
-"deported" meet). An intent scores by two measured signals:
+The decision, in order:
 
-* pattern recall: how much of its closest pattern's weight the message contains;
-* coverage: how much of the message's weight the intent's vocabulary explains
-  (words no pattern knows count against every intent, so "report a pothole" does
-  not become "report a crime"; out_of_scope's words shared with other intents count
-  only within one of its patterns, see CATCH_ALL).
+1. SMS keywords (STOP, START, PARAR...) are exact: a whole message equal to one of
+   an `exact` intent's patterns, nothing looser (opt-out words are the law's).
+2. A linear classifier (bot/classifier.py), fitted on every pattern and training
+   sentence (bot/training.py) over normalised text (bot/normalise.py), gives each
+   intent a probability.
+3. Danger wins: the message is an emergency when the classifier gives emergency at
+   least `emergency_at`, when it holds a word that is danger in itself ("not
+   breathing", "shots fired"), or when it names a danger (bot/danger.py: "gun",
+   "fire") and no other intent reaches `defer_above`. A second classifier, fitted
+   on the emergencies' kinds, names the kind when the danger words do not.
+4. A message that is nearly a pattern (rapidfuzz, NEAR_EXACT) is that intent: a
+   pattern staff learn from an unanswered question answers it from then on.
+5. Otherwise the most likely intent answers if it reaches `reject_below`; below,
+   or when it is out_of_scope, the message is out of scope. A Tucson answer to a
+   question about another place (bot/places.py) is out of scope too.
 
-Words that only some intents use weigh more (IDF over intents). An intent with
-keywords scores less when none is present. Below the threshold the answer is
-`out_of_scope`. Emergencies are checked separately and win at their own threshold.
+The three thresholds and the model's settings are chosen by cross-validation
+(bench/tune.py) and kept in intents/_model.yaml.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
+import logging
 import math
-import re
+import threading
 from bisect import bisect_left, bisect_right
+from collections import OrderedDict
 from dataclasses import dataclass, field
-from functools import lru_cache
+from pathlib import Path
 
-import snowballstemmer
 from rapidfuzz import fuzz, process
-from rapidfuzz.distance import Indel, Levenshtein
-from wordfreq import zipf_frequency
 
+from .classifier import LinearModel, features
+from .danger import DangerLexicon
 from .knowledge import LANGS, Knowledge
-from .text import keyword, squeeze, tokens
+from .normalise import Normaliser
+from .places import Places
+from .text import keyword, tokens
 
-# Measured on tests/data/sentences (see `make bench`); change only with the figures.
-THRESHOLD = 0.4
-EMERGENCY_THRESHOLD = 0.3
-NO_KEYWORD_FACTOR = 0.7
-OOV_WEIGHT = 1.0
-NEAR_EXACT = 92
-# A word this common in English or Spanish (Zipf scale, wordfreq) is a real word,
-# not a typo: "account" must not be "corrected" to the pattern word "accent".
-REAL_WORD_ZIPF = 3.0
-_DOUBLE = re.compile(r"(.)\1+")
-# Words a phrase may have in between: "trabaja con la migra" is "trabaja con ice".
-_FILLERS = frozenset(
-    ["the", "a", "an", "la", "el", "los", "las", "al", "un", "una", "de", "del", "lo", "le", "les"]
-)
-# Conversation intents ("hi", "menu", "english") answer short messages: one that is
-# mostly about something else ("help me, ICE took my dad") is not a request for the menu.
-SHORT_FORM_COVERAGE = 0.8
-# The intent for everything else is many unrelated topics. Its own words (pothole,
-# trash) all count for it, but a word other intents use too ("ice" of ice skating,
-# "policia" of police jobs, "llamo") counts only within its one closest pattern:
-# summed, "la migra me puede llevar si llamo a la policia" was out of scope.
+log = logging.getLogger(__name__)
+
 CATCH_ALL = "out_of_scope"
-# Only a message that is clearly another city service ("burn permit from the fire
-# department") overrides an emergency word in it.
-CLEARLY_UNRELATED = 0.8
-# ... and a message far more about something else ("someone beat up my cousin and
-# called him racist names": a hate crime, over) is that something else.
-EMERGENCY_SHARE = 0.7
+EMERGENCY = "emergency"
+# Bump when features or fitting change, so no cached model of the old kind is read.
+MODEL_VERSION = "1"
+# A message this close to a pattern (rapidfuzz ratio on normalised words) is that
+# pattern's intent: a pattern staff add from the unanswered questions answers that
+# question next time, whatever the classifier makes of it.
+NEAR_EXACT = 92
 
 
 @dataclass
@@ -68,36 +60,119 @@ class Match:
     intent: str
     confidence: float
     scores: dict[str, float] = field(default_factory=dict)
+    kind: str | None = None  # emergency: the kind of danger, picks the reply
+    fear: bool = False  # emergency: fear of immigration enforcement named too
+    elsewhere: bool = False  # out_of_scope: about another city's or state's police
 
     @property
     def closest(self) -> tuple[str, float]:
-        """The best-scoring intent even when the match fell below the threshold."""
+        """The most likely intent even when the match fell below the threshold."""
         if not self.scores:
             return self.intent, self.confidence
         best = max(self.scores, key=self.scores.get)
         return best, self.scores[best]
 
 
-class _Stemmer:
-    def __init__(self):
-        self._es = snowballstemmer.stemmer("spanish")
-        self._en = snowballstemmer.stemmer("english")
-        self.stem = lru_cache(maxsize=20000)(self._stem)
-
-    def _stem(self, word: str) -> str:
-        # One stemmer per word, by the language that uses it more: stacking both
-        # made "human" and "humo" (smoke) one key.
-        if zipf_frequency(word, "es") > zipf_frequency(word, "en"):
-            return self._es.stemWord(word)
-        return self._en.stemWord(word)
-
-
 @dataclass
-class _Pattern:
-    keys: frozenset[str]
+class Models:
+    intents: LinearModel
+    kinds: LinearModel | None  # None when no training sentence has a kind
 
 
-class _NearPatterns:
+def corpus(knowledge: Knowledge) -> list[tuple[str, str, str | None]]:
+    """(text, intent, kind) for every pattern and training sentence to learn from."""
+    rows = [(p, i.id, None) for i in knowledge.intents.values() if i.match == "fuzzy"
+            for lang in LANGS for p in i.lang[lang]["patterns"]]  # fmt: skip
+    rows += [(e.text, e.intent, e.kind) for e in knowledge.examples]
+    return rows
+
+
+def fingerprint(knowledge: Knowledge) -> str:
+    """A hash of everything a fitted model depends on: a cached model is reused only
+    for exactly the data and settings it was fitted on."""
+    h = hashlib.sha256(MODEL_VERSION.encode())
+    h.update(json.dumps([corpus(knowledge), knowledge.lexicon, knowledge.model,
+                         sorted(knowledge.intents)], sort_keys=True).encode())  # fmt: skip
+    for i in sorted(knowledge.intents):  # the typo vocabulary comes from these
+        intent = knowledge.intents[i]
+        for lang in LANGS:
+            h.update(json.dumps([i, lang, intent.lang[lang].get("keywords", [])]).encode())
+    return h.hexdigest()[:20]
+
+
+def fit(knowledge: Knowledge, normaliser: Normaliser, rows=None) -> Models:
+    """Fit both classifiers from the data: seconds, outside any request."""
+    rows = corpus(knowledge) if rows is None else rows
+    settings = knowledge.model
+    docs = [features(normaliser.canonical(t)) for t, _, _ in rows]
+    intents = LinearModel.fit(docs, [i for _, i, _ in rows], c=settings["c"],
+                              temperature=settings["temperature"])  # fmt: skip
+    kinded = [(d, k) for d, (_, _, k) in zip(docs, rows, strict=True) if k]
+    kinds = None
+    if len({k for _, k in kinded}) >= 2:
+        kinds = LinearModel.fit([d for d, _ in kinded], [k for _, k in kinded],
+                                c=settings["c"])  # fmt: skip
+    return Models(intents, kinds)
+
+
+class _ModelCache:
+    """Fitted models by fingerprint: in this process, and as files in a folder
+    (the instance folder), so a restart or a second worker does not fit again."""
+
+    def __init__(self, size: int = 4):
+        self._memory: OrderedDict[str, Models] = OrderedDict()
+        self._size = size
+        self._lock = threading.Lock()
+
+    def get(self, knowledge: Knowledge, normaliser: Normaliser, folder: Path | None) -> Models:
+        fp = fingerprint(knowledge)
+        with self._lock:
+            if fp in self._memory:
+                self._memory.move_to_end(fp)
+                models = self._memory[fp]
+                if folder and not self.paths(folder, fp)[0].exists():
+                    self._write(folder, fp, models)  # fitted for another folder
+                return models
+            models = self._read(folder, fp) if folder else None
+            if models is None:
+                models = fit(knowledge, normaliser)
+                if folder:
+                    self._write(folder, fp, models)
+            self._memory[fp] = models
+            while len(self._memory) > self._size:
+                self._memory.popitem(last=False)
+            return models
+
+    @staticmethod
+    def paths(folder: Path, fp: str) -> tuple[Path, Path]:
+        return folder / f"model-{fp}-intents.npz", folder / f"model-{fp}-kinds.npz"
+
+    def _read(self, folder: Path, fp: str) -> Models | None:
+        intents, kinds = self.paths(folder, fp)
+        try:
+            return Models(LinearModel.load(intents),
+                          LinearModel.load(kinds) if kinds.exists() else None)  # fmt: skip
+        except (OSError, ValueError, KeyError):
+            return None
+
+    def _write(self, folder: Path, fp: str, models: Models) -> None:
+        intents, kinds = self.paths(folder, fp)
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            if models.kinds:
+                models.kinds.save(kinds)
+            models.intents.save(intents)  # last: its presence means the pair is whole
+            for old in folder.glob("model-*.npz"):  # one model per data version
+                if not old.name.startswith(f"model-{fp}-"):
+                    old.unlink(missing_ok=True)
+        except OSError:
+            log.warning("fitted model not cached in %s", folder, exc_info=True)
+
+
+MODELS = _ModelCache()
+
+
+class NearPatterns:
     """The pattern text closest to a message by `fuzz.ratio`, when at least NEAR_EXACT.
 
     A ratio of r% needs the two lengths within a factor (200 - r) / r of each other,
@@ -124,259 +199,80 @@ class _NearPatterns:
         return score, min(self._index[lo + f[2]] for f in found if f[1] == score)
 
 
-class _Phrases:
-    """Phrases rewritten to one word ("trabaja con la migra" -> "cooperate"), on words.
-
-    Longest phrase first, so "because i was speaking spanish" beats "speaking
-    spanish"; filler words ("la", "the") may come between a phrase's words; matches
-    do not overlap and are taken left to right. This was one regular expression
-    over the joined words, with every phrase as an alternative: 0.26 ms a message,
-    more than the rest of the matcher (`make bench`). Here only the phrases that
-    start with the word at hand are tried, with the same order and the same result.
-    """
-
-    def __init__(self, phrases: dict[tuple[str, ...], str]):
-        self._by_first: dict[str, list[tuple[tuple[str, ...], str]]] = {}
-        for words in sorted(phrases, key=len, reverse=True):  # stable: data order kept
-            self._by_first.setdefault(words[0], []).append((words, phrases[words]))
-
-    def rewrite(self, words: list[str]) -> list[str]:
-        out: list[str] = []
-        i, n = 0, len(words)
-        while i < n:
-            for phrase, word in self._by_first.get(words[i], ()):
-                end = self._rest(words, i + 1, phrase, 1)
-                if end is not None:
-                    out.append(word)
-                    i = end
-                    break
-            else:
-                out.append(words[i])
-                i += 1
-        return out
-
-    def _rest(self, words: list[str], at: int, phrase: tuple[str, ...], k: int) -> int | None:
-        """Where phrase[k:] ends when it starts at words[at] after any fillers, or None.
-
-        Fillers are tried most first, then fewer, as the regular expression did."""
-        if k == len(phrase):
-            return at
-        last = at
-        while last < len(words) and words[last] in _FILLERS:
-            last += 1
-        for start in range(min(last, len(words) - 1), at - 1, -1):
-            if words[start] == phrase[k]:
-                end = self._rest(words, start + 1, phrase, k + 1)
-                if end is not None:
-                    return end
-        return None
 
 
 class Matcher:
-    def __init__(
-        self,
-        knowledge: Knowledge,
-        threshold: float = THRESHOLD,
-        emergency_threshold: float = EMERGENCY_THRESHOLD,
-    ):
-        self.threshold = threshold
-        self.emergency_threshold = emergency_threshold
-        lex = knowledge.lexicon
-        self.spellings = {k: v.split() for k, v in lex.get("spellings", {}).items()}
-        self.synonyms = dict(lex.get("synonyms", {}))
-        phrases = {}
-        for text, word in lex.get("phrases", {}).items():
-            words = [self.synonyms.get(w, w) for w in self._expand(tokens(text))]
-            phrases[tuple(words)] = word
-        self._phrases = _Phrases(phrases)
-        stop = lex.get("stopwords", {})
+    def __init__(self, knowledge: Knowledge, models: Models | None = None,
+                 model_dir: str | Path | None = None):  # fmt: skip
+        self.knowledge = knowledge
+        self.normaliser = Normaliser(knowledge)
+        self.settings = knowledge.model
+        self.exact: dict[str, str] = {
+            keyword(p): i.id for i in knowledge.intents.values() if i.match == "exact"
+            for lang in LANGS for p in i.lang[lang]["patterns"]
+        }  # fmt: skip
+        folder = Path(model_dir) if model_dir else None
+        self.models = models or MODELS.get(knowledge, self.normaliser, folder)
+        self.danger = DangerLexicon(knowledge.danger, LANGS)
+        self.places = Places(knowledge.places)
+        self.content = {i.id for i in knowledge.intents.values() if i.type == "content"}
+        fuzzy = [(" ".join(self.normaliser.canonical(p)), i.id)
+                 for i in knowledge.intents.values() if i.match == "fuzzy"
+                 for lang in LANGS for p in i.lang[lang]["patterns"]]  # fmt: skip
+        self._near = NearPatterns([t for t, _ in fuzzy])
+        self._near_intent = [i for _, i in fuzzy]
+        stop = knowledge.lexicon.get("stopwords", {})
         self.stopwords = {w for lang in LANGS for s in stop.get(lang, []) for w in tokens(s)}
-        self._stemmer = _Stemmer()
-        self.exact: dict[str, str] = {}
-        fuzzy = [i for i in knowledge.intents.values() if i.match == "fuzzy"]
-        for intent in knowledge.intents.values():
-            if intent.match == "exact":
-                for lang in LANGS:
-                    for p in intent.lang[lang]["patterns"]:
-                        self.exact[keyword(p)] = intent.id
-
-        # Surface vocabulary for typo correction: every word the data uses.
-        words: set[str] = set(self.synonyms) | set(self.synonyms.values())
-        for phrase, word in phrases.items():
-            words.update(phrase)
-            words.add(word)
-        for intent in fuzzy:
-            for lang in LANGS:
-                block = intent.lang[lang]
-                for text in block["patterns"] + block.get("keywords", []):
-                    words.update(self._expand(tokens(text)))
-        self.vocabulary = sorted(words)
-        self._vocab_set = frozenset(words)
-        self._correct = lru_cache(maxsize=20000)(self._correct_uncached)
-
-        self.short_form = {
-            i.id for i in fuzzy if i.type == "conversation" and i.id != CATCH_ALL
-        }
-        self._texts: list[str] = []
-        self._text_intent: list[str] = []
-        self.patterns: dict[str, list[_Pattern]] = {}
-        self.vocab: dict[str, frozenset[str]] = {}
-        self.kw: dict[str, frozenset[str]] = {}
-        for intent in fuzzy:
-            pats, vocab, kws = [], set(), set()
-            for lang in LANGS:
-                block = intent.lang[lang]
-                for text in block["patterns"]:
-                    keys = frozenset(self.keys(text))
-                    self._texts.append(" ".join(self.canonical(text)))
-                    self._text_intent.append(intent.id)
-                    if keys:
-                        pats.append(_Pattern(keys))
-                        vocab |= keys
-                for text in block.get("keywords", []):
-                    kws |= self.keys(text)
-            if pats:
-                self.patterns[intent.id] = pats
-                self.vocab[intent.id] = frozenset(vocab | kws)
-                self.kw[intent.id] = frozenset(kws)
-        df: dict[str, int] = {}
-        for vocab in self.vocab.values():
-            for k in vocab:
-                df[k] = df.get(k, 0) + 1
-        n = max(len(self.vocab), 1)
-        self.idf = {k: math.log(1 + n / c) for k, c in df.items()}
-        # Which patterns hold each key, and which intents' vocabularies, so scoring
-        # touches only what shares a word with the message (the same sums, faster).
-        self._pattern_intent: list[str] = []
-        self._pattern_weight: list[float] = []
-        self._postings: dict[str, list[int]] = {}
-        for intent, pats in self.patterns.items():
-            for p in pats:
-                for k in p.keys:
-                    self._postings.setdefault(k, []).append(len(self._pattern_weight))
-                self._pattern_intent.append(intent)
-                self._pattern_weight.append(sum(self.idf[k] for k in p.keys))
-        # The catch-all's coverage is counted apart (see CATCH_ALL).
-        self._key_intents: dict[str, list[str]] = {}
-        for intent, vocab in self.vocab.items():
-            if intent != CATCH_ALL:
-                for k in vocab:
-                    self._key_intents.setdefault(k, []).append(intent)
-        self._catch_all_only = self.vocab.get(CATCH_ALL, frozenset()) - self._key_intents.keys()
-        self._catch_all_postings = {
-            k: found
-            for k, ns in self._postings.items()
-            if (found := [n for n in ns if self._pattern_intent[n] == CATCH_ALL])
-        }
-        self._near = _NearPatterns(self._texts)
-
-    # -- normalisation -------------------------------------------------------
-
-    def _expand(self, words: list[str]) -> list[str]:
-        out: list[str] = []
-        for w in words:
-            out.extend(self.spellings.get(w, [w]))
-        return out
-
-    def _correct_uncached(self, word: str) -> str:
-        if word in self._vocab_set or word.isdigit():
-            return word
-        for candidate in (squeeze(word, 2), squeeze(word, 1), _DOUBLE.sub(r"\1", word)):
-            if candidate in self._vocab_set:
-                return candidate
-        word = squeeze(word, 1)
-        if len(word) < 4 or word in self._vocab_set:
-            return word
-        if max(zipf_frequency(word, "en"), zipf_frequency(word, "es")) >= REAL_WORD_ZIPF:
-            return word
-        limit = 1 if len(word) <= 6 else 2
-        found = process.extract(
-            word, self.vocabulary, scorer=Levenshtein.distance, score_cutoff=limit, limit=None
-        )
-        if not found:
-            return word
-        # Ties go to the word reached by adding or dropping letters, not changing them:
-        # "lawer" is "lawyer" (a letter left out), not "later".
-        return min(found, key=lambda f: (f[1], Indel.distance(word, f[0]), f[2]))[0]
-
-    def canonical(self, text: str) -> list[str]:
-        """The message's words after shorthand, typo, phrase and synonym mapping."""
-        words = self._expand(
-            [squeeze(w, 2) if w not in self.spellings else w for w in tokens(text)]
-        )
-        words = [self.synonyms.get(w, w) for w in map(self._correct, words)]
-        return self._phrases.rewrite(words)
 
     def keys(self, text: str) -> set[str]:
-        return {self._stemmer.stem(w) for w in self.canonical(text) if w not in self.stopwords}
+        """The words that carry meaning: none means a message of only common words."""
+        return {w for w in self.normaliser.canonical(text) if w not in self.stopwords}
 
-    # -- scoring -------------------------------------------------------------
-
-    def scores(self, message: str) -> tuple[dict[str, float], set[str]]:
-        """Every intent's score for the message, and the message's keys."""
-        canon = self.canonical(message)
-        keys = {self._stemmer.stem(w) for w in canon if w not in self.stopwords}
-        out: dict[str, float] = {}
-        known = sorted(k for k in keys if k in self.idf)  # a fixed order: the same sums
-        total = sum(self.idf[k] for k in known) + OOV_WEIGHT * (len(keys) - len(known))
-        shared: dict[int, float] = {}
-        covered: dict[str, float] = {}
-        ambiguous: dict[int, float] = {}  # the catch-all's patterns: words others use too
-        for k in known:
-            weight = self.idf[k]
-            for n in self._postings.get(k, ()):
-                shared[n] = shared.get(n, 0.0) + weight
-            for intent in self._key_intents.get(k, ()):
-                covered[intent] = covered.get(intent, 0.0) + weight
-            if k in self._catch_all_only:
-                covered[CATCH_ALL] = covered.get(CATCH_ALL, 0.0) + weight
-            else:
-                for n in self._catch_all_postings.get(k, ()):
-                    ambiguous[n] = ambiguous.get(n, 0.0) + weight
-        if ambiguous:
-            covered[CATCH_ALL] = covered.get(CATCH_ALL, 0.0) + max(ambiguous.values())
-        best: dict[str, float] = {}
-        for n, weight in shared.items():
-            intent, recall = self._pattern_intent[n], weight / self._pattern_weight[n]
-            if recall > best.get(intent, 0.0):
-                best[intent] = recall
-        for intent in self.patterns:
-            if not covered.get(intent):
-                continue
-            recall = best.get(intent, 0.0)
-            coverage = covered[intent] / total
-            score = (recall + coverage) / 2
-            if self.kw[intent] and not keys & self.kw[intent]:
-                score *= NO_KEYWORD_FACTOR
-            if intent in self.short_form and coverage < SHORT_FORM_COVERAGE:
-                score *= coverage / SHORT_FORM_COVERAGE
-            out[intent] = score
-        # A message that is almost exactly a pattern ("what can you do", all stopwords)
-        # matches it whatever the weights say.
-        near = self._near.best(" ".join(canon))
-        if near:
-            intent = self._text_intent[near[1]]
-            out[intent] = max(out.get(intent, 0.0), near[0] / 100)
-        return out, keys
+    def probabilities(self, message: str) -> dict[str, float]:
+        model = self.models.intents
+        probs = model.probabilities(features(self.normaliser.canonical(message)))
+        return dict(zip(model.classes, probs.tolist(), strict=True))
 
     def match(self, message: str) -> Match:
         exact = self.exact.get(keyword(message))
         if exact:
             return Match(exact, 1.0, {exact: 1.0})
-        scores, keys = self.scores(message)
-        # Danger needs one of emergency's own words ("gun", "ahorita") and then wins
-        # at a lower bar than any other intent: a false alarm costs less than a miss.
-        danger = scores.get("emergency", 0.0)
-        unrelated = scores.get(CATCH_ALL, 0.0)
-        if (
-            danger >= self.emergency_threshold
-            and keys & self.kw.get("emergency", frozenset())
-            and not (unrelated >= CLEARLY_UNRELATED and unrelated > danger)
-            and danger >= EMERGENCY_SHARE * max(scores.values())
-        ):
-            return Match("emergency", danger, scores)
-        if scores:
-            best = max(scores, key=scores.get)
-            if best != CATCH_ALL and scores[best] >= self.threshold:
-                return Match(best, scores[best], scores)
-        return Match(CATCH_ALL, 0.0, scores)
+        scores = self.probabilities(message)
+        return self.decide(message, scores, near=self.near(message))
+
+    def near(self, message: str) -> str | None:
+        """The intent of the pattern the message nearly equals, if any."""
+        found = self._near.best(" ".join(self.normaliser.canonical(message)))
+        return self._near_intent[found[1]] if found else None
+
+    def decide(self, message: str, scores: dict[str, float], settings=None,
+               near: str | None = None) -> Match:  # fmt: skip
+        """The decision from the classifier's probabilities (split out for bench/tune.py,
+        which gives it cross-validated ones and other settings). `near`: the intent of
+        a pattern the message nearly equals, which answers unless danger does."""
+        s = settings or self.settings
+        words = tokens(message)
+        danger = self.danger.find(words)
+        others = {i: p for i, p in scores.items() if i != EMERGENCY}
+        best = max(others, key=others.get) if others else CATCH_ALL
+        top_other = others.get(best, 0.0)
+        p_danger = scores.get(EMERGENCY, 0.0)
+        if (p_danger >= s["emergency_at"] or danger.certain
+                or (danger.named and top_other < s["defer_above"])):  # fmt: skip
+            kind = danger.kind or self._kind(message)
+            return Match(EMERGENCY, p_danger, scores, kind=kind, fear=danger.fear)
+        if near and near != EMERGENCY:
+            return Match(near, max(scores.get(near, 0.0), s["reject_below"]), scores,
+                         elsewhere=near == CATCH_ALL and self.places.elsewhere(words))
+        if best == CATCH_ALL or top_other < s["reject_below"]:
+            return Match(CATCH_ALL, 0.0, scores, elsewhere=self.places.elsewhere(words))
+        if best in self.content and self.places.elsewhere(words):
+            return Match(CATCH_ALL, 0.0, scores, elsewhere=True)
+        return Match(best, top_other, scores)
+
+    def _kind(self, message: str) -> str | None:
+        model = self.models.kinds
+        if model is None:
+            return None
+        scores = model.decision(features(self.normaliser.canonical(message)))
+        return model.classes[int(scores.argmax())]

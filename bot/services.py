@@ -36,7 +36,8 @@ def build(app) -> None:
         service_file = Path(app.config["RESOURCES_DIR"]) / "service.yaml"
         with open(service_file, encoding="utf-8") as f:
             service = yaml.safe_load(f)
-        state["engine"] = Engine(knowledge, service, app.config["LISTINGS_PER_ANSWER"])
+        state["engine"] = Engine(knowledge, service, app.config["LISTINGS_PER_ANSWER"],
+                                 model_dir=_model_dir(app))
         state["knowledge"], state["service"] = knowledge, service
     except KnowledgeError as exc:
         state["problems"] = exc.problems
@@ -46,6 +47,12 @@ def build(app) -> None:
         app.config["SECRET_KEY"], app.config["CHAT_SESSION_MAX_AGE"], app.config["LANGUAGES"]
     )
     app.extensions[_EXT] = state
+
+
+def _model_dir(app) -> Path:
+    """Fitted models are cached by their data's hash in the instance folder (never
+    committed: `flask train` or the first start fits them from intents/)."""
+    return Path(app.config.get("MODEL_DIR") or Path(app.instance_path) / "models")
 
 
 def _state() -> dict:
@@ -91,7 +98,8 @@ def _refresh(state: dict) -> None:
         try:
             knowledge = source.apply(state["knowledge"], db)
             state["engine"] = Engine(knowledge, state["service"],
-                                     current_app.config["LISTINGS_PER_ANSWER"])  # fmt: skip
+                                     current_app.config["LISTINGS_PER_ANSWER"],
+                                     model_dir=_model_dir(current_app))  # fmt: skip
         except Exception:
             # The engine built before keeps answering; tried again at the next change.
             current_app.logger.exception("learned patterns (version %s) not applied", version)

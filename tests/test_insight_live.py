@@ -14,7 +14,7 @@ from staff_pages import EMAIL, PASSWORD
 from bot import create_app, staff
 from bot.db import connect
 
-QUESTION = "¿Me pueden quitar a mis hijos si me deportan?"
+QUESTION = "¿Me quitan la custodia de mis hijos si me detiene inmigración?"
 
 
 def token(html: str) -> str:
@@ -51,7 +51,8 @@ def test_a_learned_pattern_reaches_every_worker_without_a_restart(tmp_path):
                          queue_page, re.S).group(0)  # fmt: skip
         fields = dict(re.findall(r'<input type="hidden" name="([a-z_]+)" value="([^"]*)"', form))
         fields |= {"intent": "deportation_force",
-                   "pattern": "me pueden quitar a mis hijos si me deportan"}  # fmt: skip
+                   "pattern": "me quitan la custodia de mis hijos si me detiene inmigracion",
+                   }  # fmt: skip
         added = browser.post(f"{base}/admin/insight/pattern", data=fields, timeout=10)
         assert added.status_code == 200 and "left the queue" in added.text, added.text[:2000]
 

@@ -20,11 +20,12 @@ from staff_pages import (  # noqa: F401 (fixtures)
 from bot import create_app
 from bot.insight import counts, queue, weeks
 
-QUESTION = "¿Me pueden quitar a mis hijos si me deportan?"
-WORDINGS = [QUESTION, "me pueden quitar a mis hijos si me deportan",
-            "Me pueden quitar mis hijos si me deportan??",
-            "me llamo Rosa López, me pueden quitar a mis hijos si me deportan? mi cel 520-555-1234"]
-GROUP_TEXT = "me pueden quitar a mis hijos si me deportan"
+QUESTION = "¿Me quitan la custodia de mis hijos si me detiene inmigración?"
+WORDINGS = [QUESTION, "me quitan la custodia de mis hijos si me detiene inmigracion",
+            "Me quitan la custodia de mis hijos si me detiene inmigracion??",
+            "me llamo Rosa López, me quitan la custodia de mis hijos si me detiene "
+            "inmigracion? mi cel 520-555-1234"]
+GROUP_TEXT = "me quitan la custodia de mis hijos si me detiene inmigracion"
 
 
 def chat(client, message, **extra):
@@ -77,7 +78,8 @@ def test_a_new_staff_member_turns_this_weeks_spanish_questions_into_a_pattern(
     assert "asked 4×" in page and f">{GROUP_TEXT}</q>" in page
     assert "library" not in page  # English is not shown when Spanish is picked
     assert "Rosa" not in page and "555" not in page
-    assert "me llamo [name], me pueden quitar a mis hijos si me deportan? mi cel [phone]" in page
+    assert ("me llamo [name], me quitan la custodia de mis hijos si me detiene inmigracion? "
+            "mi cel [phone]") in page
 
     fields = form_for(page, "/admin/insight/pattern", GROUP_TEXT)
     assert fields["pattern"] == GROUP_TEXT  # the suggestion, ready to send
@@ -90,9 +92,8 @@ def test_a_new_staff_member_turns_this_weeks_spanish_questions_into_a_pattern(
     # The same question is answered on the next try.
     again = chat(client, QUESTION)
     assert again["intent"] == "deportation_force" and again["confidence"] >= 0.9
-    assert chat(client, "me pueden quitar a mis hijos si me deportan??")["intent"] == (
-        "deportation_force"
-    )
+    again = chat(client, "me quitan la custodia de mis hijos si me detiene inmigracion??")
+    assert again["intent"] == "deportation_force"
     # Nothing in the queue identifies anyone (and the group left it).
     assert list(db.query("select * from unanswered_questions where lang = 'es'")) == []
     [entry] = audit_rows(db)

@@ -14,8 +14,8 @@ from bot.db import connect
 from bot.insight import _flush_at_exit, counts, flush_counts, queue, weeks
 
 TOKEN = "0123456789abcdef0123456789abcdef"
-PII_QUESTION = ("me llamo Rosa López, me pueden quitar a mis hijos si me deportan? "
-                "mi cel 520-555-1234, vivo en 4821 W Tierra Milagro Rd")  # fmt: skip
+PII_QUESTION = ("me llamo Rosa López, me quitan la custodia de mis hijos si me detiene "
+                "inmigracion? mi cel 520-555-1234, vivo en 4821 W Calle Sol")  # fmt: skip
 QUEUE_COLUMNS = {"id", "text", "lang", "day", "week", "closest_intent", "closest_score"}
 
 
@@ -63,8 +63,8 @@ def test_an_unanswered_question_is_kept_scrubbed_and_linked_to_nobody(app, clien
     assert reply["intent"] == "out_of_scope"
     [row] = questions(db)
     assert set(row) == QUEUE_COLUMNS  # no sender, session, request or time of day
-    assert row["text"] == ("me llamo [name], me pueden quitar a mis hijos si me deportan? "
-                           "mi cel [phone], vivo en [address]")  # fmt: skip
+    assert row["text"] == ("me llamo [name], me quitan la custodia de mis hijos si me detiene "
+                           "inmigracion? mi cel [phone], vivo en [address]")  # fmt: skip
     assert row["lang"] == "es" and row["day"] == weeks.today(app.config).isoformat()
     assert row["week"] == weeks.iso_week(date.fromisoformat(row["day"]))
     assert row["closest_intent"] and 0 <= row["closest_score"] < 1
@@ -116,7 +116,7 @@ def test_a_bare_number_or_punctuation_is_not_kept(client, db):
 
 
 def test_sms_questions_and_opt_outs_are_counted_once_and_never_by_sender(app, client, db):
-    sms(client, "me pueden quitar a mis hijos si me deportan")
+    sms(client, "me quitan la custodia de mis hijos si me detiene inmigracion")
     sms(client, "PARAR", number="+15205550001")
     retry = "SM" + secrets.token_hex(16)
     sms(client, "STOP", number="+15205550002", sid=retry)
@@ -129,13 +129,13 @@ def test_sms_questions_and_opt_outs_are_counted_once_and_never_by_sender(app, cl
     assert found[("en", "sms", "opt_out")] == 1
     assert found[("en", "sms", "opt_in")] == 1
     [row] = questions(db)
-    assert set(row) == QUEUE_COLUMNS and row["text"].startswith("me pueden quitar")
+    assert set(row) == QUEUE_COLUMNS and row["text"].startswith("me quitan la custodia")
 
 
 def test_an_sms_retry_does_not_count_a_question_twice(app, client, db):
     sid = "SM" + secrets.token_hex(16)
-    sms(client, "me pueden quitar a mis hijos si me deportan", sid=sid)
-    sms(client, "me pueden quitar a mis hijos si me deportan", sid=sid)
+    sms(client, "me quitan la custodia de mis hijos si me detiene inmigracion", sid=sid)
+    sms(client, "me quitan la custodia de mis hijos si me detiene inmigracion", sid=sid)
     assert count_rows(app, db) == {("es", "sms", "out_of_scope"): 1}
     assert len(questions(db)) == 1
 
@@ -199,20 +199,21 @@ def add(db, text, lang="es", day=None, closest=("legal_help", 0.3)):
 
 
 def test_near_duplicates_group_together_with_a_count(db):
-    for text in ("¿Me pueden quitar a mis hijos si me deportan?",
-                 "me pueden quitar a mis hijos si me deportan",
-                 "Me pueden quitar mis hijos si me deportan??",
-                 "me pueden kitar a mis hijos si me deportan"):  # fmt: skip
+    for text in ("¿Me quitan la custodia de mis hijos si me detiene inmigración?",
+                 "me quitan la custodia de mis hijos si me detiene inmigracion",
+                 "Me quitan la custodia de mis hijos si me detiene inmigracion??",
+                 "me kitan la custodia de mis hijos si me detiene inmigracion"):  # fmt: skip
         add(db, text)
     add(db, "donde saco la licencia de manejo", closest=("status_check", 0.35))
     add(db, "donde puedo sacar la licencia de manejo", closest=("status_check", 0.33))
     add(db, "me pueden deportar")  # shares words with the first group, not the question
     add(db, "will they take my kids if i get deported", lang="en")
-    add(db, "me pueden quitar a mis hijos si me deportan", day=date(2025, 2, 19))  # next week
+    add(db, "me quitan la custodia de mis hijos si me detiene inmigracion",
+        day=date(2025, 2, 19))  # next week
     found = queue.groups(db, "2025-W07", "es")
     assert [g.count for g in found] == [4, 2, 1]
     kids, licence, _deport = found
-    assert kids.text == "me pueden quitar a mis hijos si me deportan"
+    assert kids.text == "me quitan la custodia de mis hijos si me detiene inmigracion"
     assert kids.closest_intent == "legal_help" and len(kids.variants) == 4
     assert licence.closest_intent == "status_check" and licence.closest_score == 0.35
     assert [g.count for g in queue.groups(db, "2025-W07", "en")] == [1]
@@ -220,8 +221,8 @@ def test_near_duplicates_group_together_with_a_count(db):
 
 
 def test_a_group_is_found_again_by_its_key(db):
-    add(db, "me pueden quitar a mis hijos si me deportan")
-    add(db, "Me pueden quitar mis hijos si me deportan??")
+    add(db, "me quitan la custodia de mis hijos si me detiene inmigracion")
+    add(db, "Me quitan la custodia de mis hijos si me detiene inmigracion??")
     [group] = queue.groups(db, "2025-W07", "es")
     again = queue.find(db, "2025-W07", "es", group.key)
     assert again is not None and sorted(again.ids) == sorted(group.ids)
@@ -229,10 +230,11 @@ def test_a_group_is_found_again_by_its_key(db):
 
 
 def test_the_pattern_suggestion_leaves_out_what_was_scrubbed(db):
-    add(db, "me llamo Rosa, me pueden quitar a mis hijos si me deportan")
+    add(db, "me llamo Rosa, me quitan la custodia de mis hijos si me detiene inmigracion")
     [group] = queue.groups(db, "2025-W07", "es")
-    assert group.text == "me llamo [name], me pueden quitar a mis hijos si me deportan"
-    assert group.suggestion == "me llamo , me pueden quitar a mis hijos si me deportan"
+    question = "me quitan la custodia de mis hijos si me detiene inmigracion"
+    assert group.text == f"me llamo [name], {question}"
+    assert group.suggestion == f"me llamo , {question}"
 
 
 # -- retention -------------------------------------------------------------------

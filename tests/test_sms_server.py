@@ -24,7 +24,10 @@ TOKEN = "e2e0123456789abcdef0123456789abc"
 PUBLIC = "https://sms.example.test"
 NUMBER = "+15205551234"
 NUMBER_FORMATS = ["+15205551234", "5205551234", "520-555-1234", "(520) 555-1234"]
-PRIVATE_BODIES = ["necesito un abogado", "Zacarías Quintero pregunta por la policía"]
+# Answered questions (the unanswered ones are kept, scrubbed, for staff: README
+# "Staff insight"), one with a name in it.
+PRIVATE_BODIES = ["necesito un abogado",
+                  "Zacarías Quintero pregunta si la policía llama a la migra"]
 
 
 def post(base, form, token=TOKEN, signed=True):

@@ -1,0 +1,62 @@
+"""The safety net under the classifier: words of danger, by kind, kept as data.
+
+Missing someone in danger is the worst failure this service can have, and a
+classifier trained on a few hundred emergencies will meet ways of saying it that it
+never saw ("toddler swallowed a button battery"). So a message with a word or
+phrase of intents/_danger.yaml is an emergency unless the classifier is sure it is
+about something else (bot/matcher.py), and the kind of danger (medical, fire, ...)
+picks the reply: 911 first, then the numbers for that kind.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .wordlists import WordList
+
+# When two kinds are named equally ("he stabbed me and I'm bleeding"), the one
+# whose reply matters most for the person writing comes first.
+PRIORITY = ("self_harm", "violence", "poisoning", "fire", "medical")
+
+
+@dataclass(frozen=True)
+class Danger:
+    kinds: tuple[str, ...]  # every kind named, the one to answer first
+    fear: bool  # immigration enforcement named too ("... but I have no papers")
+    named: bool = False  # a danger word found, of a kind or of none ("I'm in danger")
+    certain: bool = False  # one of the words that are danger whatever else is said
+
+    @property
+    def kind(self) -> str | None:
+        return self.kinds[0] if self.kinds else None
+
+
+class DangerLexicon:
+    def __init__(self, data: dict, langs=("en", "es")):
+        always = data.get("always", {})
+
+        def words(*blocks):
+            return WordList(w for b in blocks for lang in langs for w in (b or {}).get(lang, []))
+
+        self._kinds = {kind: words(by_lang, always.get(kind))
+                       for kind, by_lang in data.get("kinds", {}).items()}  # fmt: skip
+        self._any = words(data.get("any"), always.get("any"))
+        self._always = words(*always.values())
+        self._not = words(data.get("not"))
+        fear = data.get("immigration", {})
+        self._fear = WordList(w for lang in langs for w in fear.get(lang, []))
+        order = {k: n for n, k in enumerate(PRIORITY)}
+        self._rank = lambda kind: order.get(kind, len(order))
+
+    def find(self, words: list[str]) -> Danger:
+        """`words` are the message's folded tokens (bot/text.py)."""
+        words = self._not.without(words)
+        longest: dict[str, int] = {}
+        for kind, wordlist in self._kinds.items():
+            found = wordlist.find(words)
+            if found:
+                longest[kind] = max(len(e) - (e[-1] == "*") for e in found)
+        kinds = sorted(longest, key=lambda k: (-longest[k], self._rank(k)))
+        named = bool(kinds) or bool(self._any.find(words))
+        certain = bool(self._always.find(words))
+        return Danger(tuple(kinds), bool(self._fear.find(words)), named, certain)

@@ -1,0 +1,121 @@
+"""Someone in danger gets 911 first, in words and numbers for their kind of danger;
+another city's question gets an honest "only Tucson"; both through POST /api/chat."""
+
+import pytest
+import yaml
+
+from bot.config import ROOT
+from bot.danger import DangerLexicon
+from bot.text import tokens
+
+# The messages issue 14 found going to out_of_scope, and the kind each is.
+MISSED_BEFORE = [
+    ("my son is having a seizure and he won't stop shaking", "medical"),
+    ("toddler swallowed a button battery", "poisoning"),
+    ("smels like gas real strong in the whole house n the kids are dizzy", "fire"),
+    ("two men just grabbed a girl and pushed her into a van on Park Ave", "violence"),
+    ("mi esposo le duele mucho el pecho y el brazo izquierdo, está sudando frío", "medical"),
+    ("mi amigo se metió algo y no despierta, tiene los labios morados", "medical"),
+    ("me quiero hacer daño", "self_harm"),
+    ("alguien está tratando de tumbar mi puerta, estoy sola con los niños", "violence"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("message", "kind"), MISSED_BEFORE)
+def test_the_emergencies_the_issue_found_missed_get_911_first(ask, message, kind):
+    reply = ask(message)
+    assert reply["intent"] == "emergency", reply
+    first = reply["reply"].split(".")[0]
+    assert "911" in first and first.index("911") < 15, reply["reply"]
+
+
+@pytest.mark.parametrize(("message", "expected"), [
+    ("set the awnings position to 0% in our kitchen", "out_of_scope"),
+    ("pause my shows in the kitchen", "out_of_scope"),
+    ("cual es la temperatura ahora en la cocina", "out_of_scope"),
+    ("does Phoenix PD check immigration status at traffic stops", "out_of_scope"),
+])  # fmt: skip
+def test_the_answers_nobody_asked_for_are_gone(ask, message, expected):
+    assert ask(message)["intent"] == expected
+
+
+@pytest.mark.parametrize(("lang", "message", "says"), [
+    ("en", "does Phoenix PD check immigration status at traffic stops", "another city"),
+    ("es", "la policia de phoenix pide papeles en las paradas de trafico?", "otra ciudad"),
+    ("en", "is los angeles a sanctuary city", "another city"),
+])  # fmt: skip
+def test_another_place_gets_an_honest_only_tucson(ask, lang, message, says):
+    reply = ask(message, lang=lang)
+    assert reply["intent"] == "out_of_scope"
+    assert says in reply["reply"], reply["reply"]
+    assert reply["sources"] == []
+
+
+def test_a_tucson_question_naming_another_place_is_still_answered(ask):
+    reply = ask("i moved here from texas, will tucson police ask for my papers")
+    assert reply["intent"] != "out_of_scope"
+
+
+def intents_emergency():
+    return yaml.safe_load((ROOT / "intents" / "emergency.yaml").read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize(("message", "lang", "kind"), [
+    ("my baby swallowed bleach", "en", "poisoning"),
+    ("mi hijo se tragó una pila de botón", "es", "poisoning"),
+    ("i want to kill myself tonight", "en", "self_harm"),
+    ("ya no quiero vivir", "es", "self_harm"),
+    ("there is a fire in my kitchen", "en", "fire"),
+    ("my husband is hitting me right now", "en", "violence"),
+    ("my grandpa collapsed and is not breathing", "en", "medical"),
+])  # fmt: skip
+def test_each_kind_gets_its_own_words_and_numbers(app, ask, message, lang, kind):
+    reply = ask(message, lang=lang)
+    assert reply["intent"] == "emergency"
+    block = intents_emergency()["kinds"][kind]
+    assert reply["reply"].startswith(" ".join(block[lang]["answer"].split()))
+    # no police quote about reporting crimes under a choking child
+    assert reply["sources"] == []
+
+
+def test_danger_with_immigration_fear_keeps_report_without_fear(ask):
+    reply = ask("my husband is choking me but i cant call the police, im undocumented")
+    assert reply["intent"] == "emergency"
+    assert reply["reply"].startswith("Call 911 now.")
+    assert [s["id"] for s in reply["sources"]] == ["magnus_oped_report_without_fear"]
+    assert "2017" in reply["reply"]
+
+
+def test_the_same_in_spanish(ask):
+    reply = ask("mi esposo me esta pegando pero no tengo papeles, me da miedo llamar", lang="es")
+    assert reply["intent"] == "emergency" and reply["language"] == "es"
+    assert reply["reply"].startswith("Llame al 911 ahora.")
+    assert [s["id"] for s in reply["sources"]] == ["magnus_oped_report_without_fear"]
+
+
+@pytest.mark.parametrize("message", [
+    "when is the fire drill at my kids school",
+    "how do i pay my gas bill",
+    "where can i buy ice",
+    "is the non emergency number open on sundays",
+])  # fmt: skip
+def test_near_misses_are_not_emergencies(ask, message):
+    assert ask(message)["intent"] != "emergency"
+
+
+def test_every_entry_of_the_danger_lexicon_is_found_in_itself():
+    data = yaml.safe_load((ROOT / "intents" / "_danger.yaml").read_text(encoding="utf-8"))
+    lexicon = DangerLexicon(data)
+    blocks = [*data["kinds"].values(), *data["always"].values(), data["any"]]
+    for block in blocks:
+        for lang in ("en", "es"):
+            for entry in block[lang]:
+                text = entry.replace("*", "ando")
+                assert lexicon.find(tokens(text)).named, entry
+
+
+def test_a_word_is_never_found_inside_another():
+    lexicon = DangerLexicon(yaml.safe_load(
+        (ROOT / "intents" / "_danger.yaml").read_text(encoding="utf-8")))
+    assert not lexicon.find(tokens("precio de la gasolina")).named
+    assert not lexicon.find(tokens("I can't find my keys")).named
