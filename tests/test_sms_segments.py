@@ -251,8 +251,7 @@ def _pages(app, reply):
         more = replies.more_prompt()
         knowledge = services.engine().knowledge
         service = services.engine().service
-        pages = paginate(compose.blocks(reply, knowledge, service), app.config["SMS_MAX_SEGMENTS"],
-                         more)  # fmt: skip
+        pages = compose.pages(reply, knowledge, app.config["SMS_MAX_SEGMENTS"], more, service)
     return pages, more
 
 
@@ -288,8 +287,11 @@ def test_every_intent_answer_fits_the_budget_in_both_languages(app, lang):
                 ), reply.intent
             for resource in reply.resources:
                 if resource["phone"]:  # every number arrives, after the answer
-                    assert resource["phone"] in joined, (reply.intent, resource["phone"])
-                    assert joined.index(resource["phone"]) > end_of_answer
+                    if reply.intent == "emergency":
+                        continue  # one text: what does not fit is the web chat's
+                    # after the answer (which may name a number too: "Call 911 now")
+                    assert resource["phone"] in joined[end_of_answer:], (reply.intent,
+                                                                         resource["phone"])
             # Nothing is rewritten: the answer's words all arrive unchanged.
             assert answer.split() == " ".join(body).split()[: len(answer.split())]
         assert replies_seen == len(services.engine().knowledge.intents)
@@ -340,12 +342,16 @@ def test_the_first_text_of_every_answer_with_listings_carries_a_phone_number(app
 def test_an_emergency_is_one_text_that_starts_with_911(app, lang):
     with app.test_request_context():
         engine = services.engine()
-        reply, _ = engine.respond("1", State(lang=lang, menu=["emergency"]), services.listings)
+        fear = {"en": "my husband is hitting me and i have no papers",
+                "es": "mi esposo me esta pegando y no tengo papeles"}[lang]
+        reply, _ = engine.respond(fear, State(lang=lang), services.listings)
         pages, _more = _pages(app, reply)
     assert len(pages) == 1, pages  # nothing waits behind MORE
     first_sentence = pages[0].split(".")[0]
     assert "911" in first_sentence and first_sentence.index("911") < 15, pages[0]
-    assert "- " + reply.attributions[0] in pages[0]
+    source = reply.sources[0]  # who said it, in full or as "- speaker, year"
+    assert ("- " + reply.attributions[0] in pages[0]
+            or budget.short_attribution(source["speaker"], source["date"]) in pages[0])
 
 
 @pytest.mark.parametrize("lang", ["en", "es"])
@@ -413,7 +419,8 @@ def test_every_shipped_sms_answer_fits_and_has_both_languages():
     knowledge = load(ROOT / "intents", ROOT / "resources")
     with_sms = [i for i in knowledge.intents.values() if i.text("en", "sms")]
     assert all(i.text("es", "sms") for i in with_sms)
-    assert {"report_crime", "legal_help", "hate_crime", "emergency", "human"} <= {
+    # emergency's replies, one per kind of danger, are short enough as they are
+    assert {"report_crime", "legal_help", "hate_crime", "human"} <= {
         i.id for i in with_sms
     }
 

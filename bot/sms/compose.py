@@ -38,7 +38,7 @@ import phonenumbers
 from ..engine import Reply
 from ..knowledge import Knowledge
 from . import budget, replies
-from .pages import Block
+from .pages import Block, paginate
 
 # No "write MENU" after these: a menu is already there, or (emergency) the text
 # should say 911 and who said it, and nothing that could push it to a second page.
@@ -47,7 +47,10 @@ _NAME_DETAIL = re.compile(r" \(| - ")
 
 
 def answer_text(reply: Reply, knowledge: Knowledge) -> str:
-    """The intent's short `sms` answer in the reply's language, else the answer."""
+    """The reply's own short form (an emergency's, by kind), else the intent's short
+    `sms` answer in the reply's language, else the answer."""
+    if reply.sms:
+        return reply.sms.strip()
     intent = knowledge.intents.get(reply.intent)
     short = intent.text(reply.language, "sms") if intent else None
     return (short or reply.answer).strip()
@@ -123,7 +126,9 @@ def blocks(reply: Reply, knowledge: Knowledge, service: dict | None = None) -> l
         head = _menu_head(reply, service) + "\n" + replies.pick_topic(len(reply.menu))
         return [Block(head, prose=True), Block("\n".join(labels), "\n")]
     attributions = [f"- {a}" for a in reply.attributions]
-    with_phone = [r for r in reply.resources if r["phone"]]
+    # An emergency's text already says 911: its listing would only take room.
+    with_phone = [r for r in reply.resources if r["phone"]
+                  and not (reply.intent == "emergency" and r["phone"].strip() == "911")]
     without_phone = [_listing(r) for r in reply.resources if not r["phone"]]
     out = [Block(answer_text(reply, knowledge), prose=True)]
     if attributions:
@@ -139,3 +144,18 @@ def blocks(reply: Reply, knowledge: Knowledge, service: dict | None = None) -> l
     if reply.intent not in _NO_FOOTER and (reply.sources or reply.resources):
         out.append(Block(replies.write_menu()))
     return out
+
+
+def pages(reply: Reply, knowledge: Knowledge, max_segments: int, more: str,
+          service: dict | None = None) -> list[str]:  # fmt: skip
+    """The texts a reply is sent as. An emergency is one text, never "reply MORE":
+    listings that would push it to a second are left out (the web chat shows them),
+    from the last, so 911 and the kind's first number stay."""
+    laid = blocks(reply, knowledge, service)
+    found = paginate(laid, max_segments, more)
+    if reply.intent == "emergency":
+        keep = 2 if reply.attributions else 1  # the answer, and who said it
+        while len(found) > 1 and len(laid) > keep:
+            laid = laid[:-1]
+            found = paginate(laid, max_segments, more)
+    return found

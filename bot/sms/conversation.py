@@ -29,7 +29,6 @@ from ..i18n import force_locale
 from ..sessions import State
 from . import compose, keywords, replies, segments
 from .keywords import Keyword
-from .pages import paginate
 from .store import Sender, Store
 
 
@@ -190,11 +189,8 @@ def _engine(body: str, sender: Sender, store: Store, now: int) -> Outcome:
     reply, state = engine.respond(body, state, services.listings, config["DEFAULT_LANGUAGE"])
     lang = reply.language
     with force_locale(lang):
-        pages = paginate(
-            compose.blocks(reply, engine.knowledge, engine.service),
-            config["SMS_MAX_SEGMENTS"],
-            replies.more_prompt(),
-        )
+        pages = compose.pages(reply, engine.knowledge, config["SMS_MAX_SEGMENTS"],
+                              replies.more_prompt(), engine.service)  # fmt: skip
     if reply.intent == "opt_out":  # the matcher heard a STOP the keyword list did not
         return _opt_out(sender, store, now, lang, pages[0])
     if reply.forget:
