@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import functools
 import re
+from dataclasses import replace
 
 import phonenumbers
 
@@ -146,6 +147,14 @@ def blocks(reply: Reply, knowledge: Knowledge, service: dict | None = None) -> l
     return out
 
 
+def _named_number(block: Block) -> str:
+    """"Línea Nacional contra la Violencia Doméstica: 1-800-799-7233" from a listing's
+    block: its name up to any detail, and its first number."""
+    name = _NAME_DETAIL.split(block.text.split(": ", 1)[0], maxsplit=1)[0]
+    number = _numbers(block.text.split(": ", 1)[-1])[:1]
+    return f"{name}: {number[0]}" if number else block.preview
+
+
 def pages(reply: Reply, knowledge: Knowledge, max_segments: int, more: str,
           service: dict | None = None) -> list[str]:  # fmt: skip
     """The texts a reply is sent as. An emergency is one text, never "reply MORE":
@@ -153,8 +162,17 @@ def pages(reply: Reply, knowledge: Knowledge, max_segments: int, more: str,
     from the last, so 911 and the kind's first number stay."""
     laid = blocks(reply, knowledge, service)
     found = paginate(laid, max_segments, more)
-    if reply.intent == "emergency":
+    if reply.intent == "emergency" and len(found) > 1:
         keep = 2 if reply.attributions else 1  # the answer, and who said it
+        # Each listing as its short name and first number, then the number alone, then
+        # fewer listings, from the last.
+        whole = laid
+        for short in (_named_number, lambda b: b.preview):
+            laid = whole[:keep] + [replace(b, text=short(b), shorter=(), preview="")
+                                   if b.preview else b for b in whole[keep:]]  # fmt: skip
+            found = paginate(laid, max_segments, more)
+            if len(found) == 1:
+                return found
         while len(found) > 1 and len(laid) > keep:
             laid = laid[:-1]
             found = paginate(laid, max_segments, more)
