@@ -105,20 +105,23 @@ def facts(matcher: Matcher, oof: OutOfFold, temperature: float) -> Facts:
     others[:, em] = -1
     best = others.argmax(axis=1)
     words = [tokens(t) for t in oof.texts]
+    dangers = [matcher.danger_in(t) for t in oof.texts]
     return Facts(
         labels=oof.labels, langs=oof.langs, p_danger=probs[:, em],
         top_other=others.max(axis=1), best_other=np.array(oof.classes)[best],
-        named_danger=np.array([matcher.danger.find(w).named for w in words]),
-        certain=np.array([matcher.danger.find(w).certain for w in words]),
+        named_danger=np.array([d.named for d in dangers]),
+        certain=np.array([d.certain for d in dangers]),
         elsewhere=np.array([matcher.places.elsewhere(w) for w in words]),
         content=np.array([oof.classes[b] in matcher.content for b in best]),
     )  # fmt: skip
 
 
 def decide_all(f: Facts, s: dict) -> np.ndarray:
-    """`Matcher.decide` over every sentence at once (tests/test_tune.py holds them equal)."""
+    """`Matcher.decide` over every sentence at once, without the near-exact patterns:
+    a held-out fold's own patterns would be found (tests/test_tune.py holds the two
+    equal where no pattern is near)."""
     danger = (f.p_danger >= s["emergency_at"]) | f.certain | (
-        f.named_danger & (f.top_other < s["defer_above"]))
+        f.named_danger & ((f.best_other == CATCH_ALL) | (f.top_other < s["defer_above"])))
     reject = (f.best_other == CATCH_ALL) | (f.top_other < s["reject_below"]) | (
         f.content & f.elsewhere)
     return np.where(danger, EMERGENCY, np.where(reject, CATCH_ALL, f.best_other))

@@ -17,8 +17,10 @@ intent and a rejection threshold can be chosen by cross-validation.
 from __future__ import annotations
 
 import math
+import os
+import tempfile
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -100,8 +102,9 @@ class LinearModel:
 
     def save(self, path: Path) -> None:
         """Written whole or not at all: a worker never reads half a model."""
-        tmp = path.with_name(path.name + ".tmp")
-        with open(tmp, "wb") as f:
+        fd, name = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
+        tmp = Path(name)
+        with os.fdopen(fd, "wb") as f:
             np.savez(f, vocabulary=np.array(list(self.vocabulary), dtype=str), idf=self.idf,
                      weights=self.weights, intercept=self.intercept,
                      classes=np.array(self.classes, dtype=str),
@@ -124,5 +127,3 @@ def softmax(scores: np.ndarray, temperature: float) -> np.ndarray:
 def _identity(doc):
     return doc
 
-
-Analyzer = Callable[[str], list[str]]

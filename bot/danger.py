@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .text import tokens
 from .wordlists import WordList
 
 # When two kinds are named equally ("he stabbed me and I'm bleeding"), the one
@@ -43,10 +44,19 @@ class DangerLexicon:
         self._any = words(data.get("any"), always.get("any"))
         self._always = words(*always.values())
         self._not = words(data.get("not"))
+        self._all_words = {t for block in [*data.get("kinds", {}).values(), *always.values(),
+                                           data.get("any") or {}, data.get("immigration") or {}]
+                           for lang in langs for e in block.get(lang, [])
+                           for t in tokens(e) if len(t) > 3}  # fmt: skip
         fear = data.get("immigration", {})
         self._fear = WordList(w for lang in langs for w in fear.get(lang, []))
         order = {k: n for n, k in enumerate(PRIORITY)}
         self._rank = lambda kind: order.get(kind, len(order))
+
+    def words(self) -> set[str]:
+        """Every word of every entry: typo correction corrects to them too, so
+        "aogando" is "ahogando", not "abogado"."""
+        return self._all_words
 
     def find(self, words: list[str]) -> Danger:
         """`words` are the message's folded tokens (bot/text.py)."""
@@ -56,7 +66,17 @@ class DangerLexicon:
             found = wordlist.find(words)
             if found:
                 longest[kind] = max(len(e) - (e[-1] == "*") for e in found)
-        kinds = sorted(longest, key=lambda k: (-longest[k], self._rank(k)))
+        # Self-harm first whenever it is named: "me quiero matar" holds "matar" too,
+        # and must get 988, not a domestic-violence line.
+        kinds = sorted(longest, key=lambda k: (k != "self_harm", -longest[k], self._rank(k)))
         named = bool(kinds) or bool(self._any.find(words))
         certain = bool(self._always.find(words))
         return Danger(tuple(kinds), bool(self._fear.find(words)), named, certain)
+
+
+def either(a: Danger, b: Danger) -> Danger:
+    """What two readings of a message (as written, and typos corrected) find."""
+    kinds = tuple(dict.fromkeys(a.kinds + b.kinds))
+    if "self_harm" in kinds:
+        kinds = ("self_harm", *(k for k in kinds if k != "self_harm"))
+    return Danger(kinds, a.fear or b.fear, a.named or b.named, a.certain or b.certain)

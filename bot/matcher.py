@@ -24,6 +24,7 @@ The three thresholds and the model's settings are chosen by cross-validation
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import logging
@@ -37,7 +38,7 @@ from pathlib import Path
 from rapidfuzz import fuzz, process
 
 from .classifier import LinearModel, features
-from .danger import DangerLexicon
+from .danger import Danger, DangerLexicon, either
 from .knowledge import LANGS, Knowledge
 from .normalise import Normaliser
 from .places import Places
@@ -133,11 +134,12 @@ class _ModelCache:
                 if folder and not self.paths(folder, fp)[0].exists():
                     self._write(folder, fp, models)  # fitted for another folder
                 return models
-            models = self._read(folder, fp) if folder else None
-            if models is None:
-                models = fit(knowledge, normaliser)
-                if folder:
-                    self._write(folder, fp, models)
+            with _FitLock(folder):  # one process fits, the others then read its file
+                models = self._read(folder, fp) if folder else None
+                if models is None:
+                    models = fit(knowledge, normaliser)
+                    if folder:
+                        self._write(folder, fp, models)
             self._memory[fp] = models
             while len(self._memory) > self._size:
                 self._memory.popitem(last=False)
@@ -152,7 +154,8 @@ class _ModelCache:
         try:
             return Models(LinearModel.load(intents),
                           LinearModel.load(kinds) if kinds.exists() else None)  # fmt: skip
-        except (OSError, ValueError, KeyError):
+        except Exception:  # noqa: BLE001 - a half-written or foreign file: fit again
+            log.warning("cached model %s unreadable; fitting again", intents, exc_info=True)
             return None
 
     def _write(self, folder: Path, fp: str, models: Models) -> None:
@@ -167,6 +170,29 @@ class _ModelCache:
                     old.unlink(missing_ok=True)
         except OSError:
             log.warning("fitted model not cached in %s", folder, exc_info=True)
+
+
+class _FitLock:
+    """An exclusive lock on the model folder (flock), so two gunicorn workers seeing
+    the same new data do not both fit and write: the second waits and reads."""
+
+    def __init__(self, folder: Path | None):
+        self.folder, self.handle = folder, None
+
+    def __enter__(self):
+        if self.folder is None:
+            return self
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            self.handle = open(self.folder / ".fit.lock", "a")  # noqa: SIM115
+            fcntl.flock(self.handle, fcntl.LOCK_EX)
+        except OSError:
+            log.warning("model folder %s not lockable; fitting unlocked", self.folder)
+        return self
+
+    def __exit__(self, *exc):
+        if self.handle is not None:
+            self.handle.close()  # releases the lock
 
 
 MODELS = _ModelCache()
@@ -205,7 +231,8 @@ class Matcher:
     def __init__(self, knowledge: Knowledge, models: Models | None = None,
                  model_dir: str | Path | None = None):  # fmt: skip
         self.knowledge = knowledge
-        self.normaliser = Normaliser(knowledge)
+        self.danger = DangerLexicon(knowledge.danger, LANGS)
+        self.normaliser = Normaliser(knowledge, extra_words=self.danger.words())
         self.settings = knowledge.model
         self.exact: dict[str, str] = {
             keyword(p): i.id for i in knowledge.intents.values() if i.match == "exact"
@@ -213,7 +240,6 @@ class Matcher:
         }  # fmt: skip
         folder = Path(model_dir) if model_dir else None
         self.models = models or MODELS.get(knowledge, self.normaliser, folder)
-        self.danger = DangerLexicon(knowledge.danger, LANGS)
         self.places = Places(knowledge.places)
         self.content = {i.id for i in knowledge.intents.values() if i.type == "content"}
         fuzzy = [(" ".join(self.normaliser.canonical(p)), i.id)
@@ -228,42 +254,56 @@ class Matcher:
         """The words that carry meaning: none means a message of only common words."""
         return {w for w in self.normaliser.canonical(text) if w not in self.stopwords}
 
-    def probabilities(self, message: str) -> dict[str, float]:
+    def probabilities(self, message: str, canon: list[str] | None = None) -> dict[str, float]:
         model = self.models.intents
-        probs = model.probabilities(features(self.normaliser.canonical(message)))
+        canon = self.normaliser.canonical(message) if canon is None else canon
+        probs = model.probabilities(features(canon))
         return dict(zip(model.classes, probs.tolist(), strict=True))
 
     def match(self, message: str) -> Match:
         exact = self.exact.get(keyword(message))
         if exact:
             return Match(exact, 1.0, {exact: 1.0})
-        scores = self.probabilities(message)
-        return self.decide(message, scores, near=self.near(message))
+        canon = self.normaliser.canonical(message)  # once: the costly part of a message
+        return self.decide(message, self.probabilities(message, canon),
+                           near=self.near(message, canon),
+                           danger=self.danger_in(message, canon))  # fmt: skip
 
-    def near(self, message: str) -> str | None:
+    def danger_in(self, message: str, canon: list[str] | None = None) -> Danger:
+        """Danger words as written and with typos corrected ("se esta aogando")."""
+        canon = self.normaliser.canonical(message) if canon is None else canon
+        return either(self.danger.find(tokens(message)), self.danger.find(canon))
+
+    def near(self, message: str, canon: list[str] | None = None) -> str | None:
         """The intent of the pattern the message nearly equals, if any."""
-        found = self._near.best(" ".join(self.normaliser.canonical(message)))
+        canon = self.normaliser.canonical(message) if canon is None else canon
+        found = self._near.best(" ".join(canon))
         return self._near_intent[found[1]] if found else None
 
     def decide(self, message: str, scores: dict[str, float], settings=None,
-               near: str | None = None) -> Match:  # fmt: skip
+               near: str | None = None, danger: Danger | None = None) -> Match:  # fmt: skip
         """The decision from the classifier's probabilities (split out for bench/tune.py,
         which gives it cross-validated ones and other settings). `near`: the intent of
         a pattern the message nearly equals, which answers unless danger does."""
         s = settings or self.settings
         words = tokens(message)
-        danger = self.danger.find(words)
+        danger = self.danger_in(message) if danger is None else danger
         others = {i: p for i, p in scores.items() if i != EMERGENCY}
         best = max(others, key=others.get) if others else CATCH_ALL
         top_other = others.get(best, 0.0)
         p_danger = scores.get(EMERGENCY, 0.0)
+        # A danger word yields only to a topic the classifier is sure of, never to
+        # "something else": "my mom collapsed" is out of the classifier's experience,
+        # not out of scope.
         if (p_danger >= s["emergency_at"] or danger.certain
-                or (danger.named and top_other < s["defer_above"])):  # fmt: skip
+                or (danger.named and (best == CATCH_ALL or top_other < s["defer_above"]))):
             kind = danger.kind or self._kind(message)
             return Match(EMERGENCY, p_danger, scores, kind=kind, fear=danger.fear)
         if near and near != EMERGENCY:
-            return Match(near, max(scores.get(near, 0.0), s["reject_below"]), scores,
-                         elsewhere=near == CATCH_ALL and self.places.elsewhere(words))
+            elsewhere = (near == CATCH_ALL or near in self.content) and self.places.elsewhere(words)
+            if elsewhere:
+                return Match(CATCH_ALL, 0.0, scores, elsewhere=True)
+            return Match(near, max(scores.get(near, 0.0), s["reject_below"]), scores)
         if best == CATCH_ALL or top_other < s["reject_below"]:
             return Match(CATCH_ALL, 0.0, scores, elsewhere=self.places.elsewhere(words))
         if best in self.content and self.places.elsewhere(words):

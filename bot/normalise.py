@@ -86,7 +86,8 @@ class Normaliser:
     phrase mapping. Each step can be turned off, so cross-validation can say what
     each one adds."""
 
-    def __init__(self, knowledge: Knowledge, *, typos: bool = True, lexicon: bool = True):
+    def __init__(self, knowledge: Knowledge, *, typos: bool = True, lexicon: bool = True,
+                 extra_words: set[str] = frozenset()):  # fmt: skip
         lex = knowledge.lexicon if lexicon else {}
         self.typos = typos
         self.spellings = {k: v.split() for k, v in lex.get("spellings", {}).items()}
@@ -108,6 +109,7 @@ class Normaliser:
                 block = intent.lang[lang]
                 for text in block["patterns"] + block.get("keywords", []):
                     words.update(self._expand(tokens(text)))
+        words |= set(extra_words)  # e.g. the danger words (bot/danger.py)
         self.vocabulary = sorted(words)
         self._vocab_set = frozenset(words)
         self._correct = lru_cache(maxsize=20000)(self._correct_uncached)

@@ -77,11 +77,20 @@ def test_known_failures_are_real_test_sentences():
         assert (c["set"], c["lang"], c["expected"], c["text"]) in every, c
 
 
-def test_a_missed_emergency_is_named_as_such():
-    """Missing someone in danger is the worst failure: each known one is counted here,
-    so the list cannot grow without this test and the README changing with it."""
-    missed = [c["text"] for c in known_failures() if c["expected"] == "emergency"]
-    assert missed == ["theres smoke pouring out of the apartment next door"]
+def test_no_emergency_is_a_known_failure():
+    """Missing someone in danger is the worst failure: it is never accepted as known."""
+    assert [c["text"] for c in known_failures() if c["expected"] == "emergency"] == []
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_the_blind_set_meets_issue_14s_targets(matcher, lang):
+    """In-domain at least 97%, out of scope rejected at least 95%, every emergency."""
+    from bench.quality import BLIND, evaluate
+
+    found = evaluate(matcher, load_sentences(BLIND, lang))
+    assert found["accuracy"] >= 0.97, found["misses"]
+    assert found["rejection"] >= 0.95, found["accepted"]
+    assert found["emergencies_caught"] == found["emergencies"] >= 60
 
 
 def test_exact_keywords_are_whole_messages_only(matcher):
