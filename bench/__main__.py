@@ -134,8 +134,8 @@ def held_out(knowledge, engine_matcher) -> None:
 
 
 def main() -> None:
-    from bot.config import ROOT
     from bot.matcher import Matcher
+    from bot.platform.config import ROOT
 
     knowledge = load(ROOT / "intents", ROOT / "resources")
     messages = [t for folder in SETS.values() for lang in LANGS

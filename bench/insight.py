@@ -15,8 +15,8 @@ import time
 from pathlib import Path
 
 from bot import create_app, insight, services
-from bot.db import get_db
 from bot.insight import learned
+from bot.platform.db import get_db
 from bot.sessions import State
 
 from .quality import BLIND, load_sentences

@@ -25,10 +25,10 @@ import yaml
 from sklearn.model_selection import StratifiedKFold
 
 from bot.classifier import LinearModel, features, softmax
-from bot.config import ROOT
 from bot.knowledge import LANGS, load
 from bot.matcher import CATCH_ALL, EMERGENCY, Matcher, corpus
 from bot.normalise import Normaliser
+from bot.platform.config import ROOT
 from bot.text import tokens
 
 FOLDS = 5

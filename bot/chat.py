@@ -10,9 +10,10 @@ from flask import Blueprint, current_app, g, jsonify, request
 from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException
 
-from . import rate_limits, services
-from .errors import ApiError, rate_limited
-from .i18n import best_request_language
+from . import services
+from .platform import rate_limits
+from .platform.errors import ApiError, rate_limited
+from .platform.i18n import best_request_language
 from .sessions import State
 
 bp = Blueprint("chat", __name__, url_prefix="/api")

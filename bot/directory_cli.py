@@ -13,8 +13,8 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from . import directory, hsds, import_export, services
-from .db import connect
 from .listing_edits import Actor
+from .platform.db import connect
 from .validation import clean_listing, labels
 
 

@@ -400,7 +400,7 @@ def _sms_check(intents: dict[str, Intent], statements: dict, max_segments: int |
     answer) names a year and leaves room on the first text for its attribution
     ("- speaker, year"), a phone number and the MORE prompt: the claim and who said
     it never land on different texts. A content answer names a year as well."""
-    from .config import DEFAULTS
+    from .platform.config import DEFAULTS
     from .sms import budget  # here, not at the top: bot.sms imports the app's services
 
     max_segments = max_segments or DEFAULTS["SMS_MAX_SEGMENTS"]

@@ -14,9 +14,9 @@ import yaml
 from flask import current_app, g
 
 from . import directory
-from .db import get_db
 from .engine import Engine
 from .knowledge import KnowledgeError, load
+from .platform.db import get_db
 from .sessions import SessionCodec
 
 _EXT = "bot"
@@ -62,7 +62,7 @@ def _state() -> dict:
 def engine() -> Engine:
     state = _state()
     if state["engine"] is None:
-        from .errors import ApiError, _messages
+        from .platform.errors import ApiError, _messages
 
         raise ApiError(503, *_messages()[503])
     if state["patterns"] is not None and not g.get("_patterns_checked"):

@@ -28,14 +28,13 @@ as we go.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import math
 import threading
 import time
 from dataclasses import dataclass
 
-from . import audit
+from .platform import audit
+from .platform.rate_limits import keyed_hash
 
 FIRST_DELAY_SECONDS = 0.25
 sleep = time.sleep  # module-level, so a test can see the wait without waiting
@@ -54,12 +53,6 @@ def wait(delay: float) -> bool:
     finally:
         _waiting.release()
     return True
-
-
-def keyed_hash(secret: str, kind: str, value: str) -> str:
-    """HMAC of `kind:value`: the same value counts under its kind, and cannot be read back."""
-    mac = hmac.new(secret.encode(), f"{kind}:{value}".encode(), hashlib.sha256)
-    return mac.hexdigest()[:32]
 
 
 @dataclass(frozen=True)

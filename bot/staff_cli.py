@@ -9,7 +9,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from . import staff
-from .db import connect
+from .platform.db import connect
 
 
 def _db():

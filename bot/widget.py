@@ -16,9 +16,10 @@ import re
 from flask import Blueprint, Response, current_app, g, render_template, request, url_for
 from flask_babel import gettext as _
 
-from . import privacy, services
-from .errors import ApiError
-from .i18n import force_locale
+from . import services
+from .platform import privacy
+from .platform.errors import ApiError
+from .platform.i18n import force_locale
 
 bp = Blueprint("widget", __name__)
 
@@ -163,7 +164,7 @@ def loader():
 
 @bp.after_request
 def security_headers(response: Response) -> Response:
-    """The chat page's CSP, framed by the allowed origins; bot/security.py adds the rest
+    """The chat page's CSP, framed by the allowed origins; bot/platform/security.py adds the rest
     (and gives /widget.js, a script, the policy that allows nothing)."""
     if request.endpoint != "widget.chat_page":
         return response

@@ -7,7 +7,7 @@ import re
 import pytest
 
 from bot import staff
-from bot.db import connect
+from bot.platform.db import connect
 
 EMAIL = "ana.staff@tucsonaz.gov"
 PASSWORD = "correct horse battery staple"

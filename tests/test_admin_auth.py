@@ -233,7 +233,7 @@ def test_every_admin_route_needs_staff(app, client, account, signed_in):  # noqa
             if signed_in:  # a session for an account disabled since: no longer staff
                 sign_in(visitor)
             if signed_in:
-                from bot.db import connect
+                from bot.platform.db import connect
 
                 staff.set_active(connect(app.config["DATABASE"]), EMAIL, False)
             resp = visitor.open(_concrete(rule), method=method)

@@ -25,7 +25,7 @@ from staff_pages import (  # noqa: F401 (fixtures)
     staff_client,
 )
 
-from bot.config import ROOT
+from bot.platform.config import ROOT
 
 HUGE = "9" * 25
 # Raw query/form values, already percent-encoded as a client would send them.

@@ -13,7 +13,7 @@ from live_server import live_server
 from staff_pages import EMAIL, PASSWORD
 
 from bot import create_app, staff
-from bot.db import connect
+from bot.platform.db import connect
 
 QUESTION = "I need a free lawyer for my immigration case"
 CONSULATE = 7  # seeded: the first legal listing shown for legal_help, with a phone

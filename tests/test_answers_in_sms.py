@@ -17,8 +17,8 @@ import yaml
 from twilio.request_validator import RequestValidator
 
 from bot import services
-from bot.config import ROOT
 from bot.knowledge import KnowledgeError, load
+from bot.platform.config import ROOT
 from bot.sms import budget, compose, segments
 
 TOKEN = "ans0123456789abcdef0123456789abc"

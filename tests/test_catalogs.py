@@ -1,4 +1,4 @@
-"""The app compiles a missing or stale Spanish catalog when it starts (bot/i18n.py), so
+"""The app compiles a missing or stale Spanish catalog when it starts (bot/platform/i18n.py), so
 a host that never runs `make` still answers in Spanish (tests/test_install.py does it
 through pip and the Procfile)."""
 
@@ -8,8 +8,8 @@ from pathlib import Path
 
 from babel.support import Translations
 
-from bot import i18n
-from bot.config import ROOT
+from bot.platform import i18n
+from bot.platform.config import ROOT
 
 MORE = "Reply MORE for the rest."
 

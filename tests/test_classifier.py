@@ -5,10 +5,10 @@ import numpy as np
 import pytest
 
 from bot.classifier import LinearModel, features
-from bot.config import ROOT
 from bot.knowledge import load
 from bot.matcher import Matcher, corpus, fingerprint
 from bot.normalise import Normaliser
+from bot.platform.config import ROOT
 
 
 @pytest.fixture(scope="module")

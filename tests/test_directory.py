@@ -137,8 +137,8 @@ def test_directory_check_command(runner, db):  # noqa: F811
 
 
 def test_upgrade_from_the_first_schema_indexes_existing_listings(tmp_path):
-    from bot import db as database
-    from bot import migrations
+    from bot.platform import db as database
+    from bot.platform import migrations
 
     path = str(tmp_path / "old.sqlite3")
     old = database.connect(path)

@@ -12,7 +12,7 @@ from live_server import live_server
 from staff_pages import EMAIL, PASSWORD
 
 from bot import create_app, staff
-from bot.db import connect
+from bot.platform.db import connect
 
 QUESTION = "¿Me quitan la custodia de mis hijos si me detiene inmigración?"
 

@@ -13,8 +13,8 @@ from markdown_it.common.utils import escapeHtml
 from twilio.request_validator import RequestValidator
 
 from bot import create_app, services
-from bot.config import DEFAULTS, ROOT
-from bot.privacy import FILES
+from bot.platform.config import DEFAULTS, ROOT
+from bot.platform.privacy import FILES
 from bot.sms import replies, segments
 from bot.sms.store import REPLY_MAX_AGE
 
@@ -168,7 +168,7 @@ def test_the_page_loads_nothing_from_elsewhere_and_runs_no_script(client):
 
 
 def test_raw_html_in_the_policy_would_be_shown_as_text_not_run(monkeypatch, tmp_path):
-    from bot import privacy
+    from bot.platform import privacy
 
     hostile = tmp_path / "PRIVACY.md"
     hostile.write_text("# Policy\n\n<script>alert(1)</script> [x](javascript:alert(1))\n")

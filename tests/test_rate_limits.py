@@ -7,9 +7,10 @@ import re
 
 import pytest
 
-from bot import create_app, rate_limits, retention
-from bot.db import connect
-from bot.rate_limits import WINDOW_SECONDS, Counter, purge
+from bot import create_app
+from bot.platform import rate_limits, retention
+from bot.platform.db import connect
+from bot.platform.rate_limits import WINDOW_SECONDS, Counter, purge
 from tests.staff_pages import EMAIL, account, csrf_from, set_language, sign_in  # noqa: F401
 
 HASH_KEY = "test-sender-hash-key"

@@ -624,7 +624,7 @@ def test_replies_expire_after_a_day_and_idle_conversations_are_forgotten(app):
     from bot.sms.store import Sender, Store
 
     with app.app_context():
-        from bot.db import get_db
+        from bot.platform.db import get_db
 
         store = Store(get_db(), app.config["SENDER_HASH_KEY"])
         now, age = int(time.time()), app.config["SMS_STATE_MAX_AGE"]
@@ -633,9 +633,9 @@ def test_replies_expire_after_a_day_and_idle_conversations_are_forgotten(app):
         assert store.load_fresh(me, now, age) == Sender(me)
         assert store.load_fresh(stopped, now, age) == Sender(stopped, opted_out=True)
     phone.one("thanks")
-    # The purge (hourly, bot/retention.py) removes the expired rows themselves.
-    from bot import retention
-    from bot.db import connect
+    # The purge (hourly, bot/platform/retention.py) removes the expired rows themselves.
+    from bot.platform import retention
+    from bot.platform.db import connect
 
     db = connect(app.config["DATABASE"])
     retention.run(db, int(time.time()), app.config)

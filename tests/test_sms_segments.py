@@ -13,8 +13,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot import services
-from bot.config import ROOT
 from bot.knowledge import KnowledgeError, load
+from bot.platform.config import ROOT
 from bot.sessions import State
 from bot.sms import budget, compose, replies, segments
 from bot.sms.pages import Block, cut_points, paginate

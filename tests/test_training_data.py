@@ -6,8 +6,8 @@ import pytest
 
 from bench.known_failures import SETS
 from bench.quality import load_sentences
-from bot.config import ROOT
 from bot.knowledge import KnowledgeError, load
+from bot.platform.config import ROOT
 from bot.training import key
 
 CONTENT = ("report_crime", "deportation_force", "federal_cooperation", "status_check",

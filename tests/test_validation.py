@@ -5,7 +5,7 @@ import csv
 import pytest
 from flask_babel import force_locale
 
-from bot.seed import SEED_FILE
+from bot.platform.seed import SEED_FILE
 from bot.validation import clean_listing, email_problem, phone_problem, website_problem
 
 GOOD = {"name": "Clínica", "description": "Free clinic", "description_es": "Clínica gratis",

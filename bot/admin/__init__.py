@@ -20,9 +20,9 @@ from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from werkzeug.urls import iri_to_uri
 
 from .. import services, staff
-from ..db import get_db
-from ..i18n import best_request_language
 from ..listing_edits import Actor
+from ..platform.db import get_db
+from ..platform.i18n import best_request_language
 from ..validation import category_labels, labels, status_labels
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -115,7 +115,7 @@ def label_functions():
 
 @bp.after_request
 def headers(response):
-    """The staff pages' own policy; bot/security.py adds the headers every response gets."""
+    """The staff pages' own policy; bot/platform/security.py adds every response's headers."""
     response.headers["Cache-Control"] = "no-store"
     # Not no-referrer: over HTTPS Flask-WTF checks that a form's Referer is this site.
     response.headers["Referrer-Policy"] = "same-origin"

@@ -9,8 +9,8 @@ from flask import current_app, g, redirect, render_template, request, session, u
 from flask_babel import gettext as _
 
 from .. import sign_in_limits, staff
-from ..db import get_db
-from ..rate_limits import client_address
+from ..platform.db import get_db
+from ..platform.rate_limits import client_address
 from ..sign_in_limits import Limits
 from . import bp, safe_next
 

@@ -17,7 +17,7 @@ from flask import Response, flash, g, redirect, render_template, request, sessio
 from flask_babel import gettext as _
 
 from .. import hsds, import_export
-from ..db import get_db
+from ..platform.db import get_db
 from . import actor, bp, known_intents
 
 PENDING_MAX_AGE = 24 * 3600

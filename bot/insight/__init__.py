@@ -19,9 +19,9 @@ import sqlite3
 
 from flask import current_app
 
-from .. import db as database
 from .. import services
-from ..db import get_db
+from ..platform import db as database
+from ..platform.db import get_db
 from . import counts, queue, weeks
 from .learned import LearnedPatterns
 

@@ -19,8 +19,8 @@ from dataclasses import replace
 
 from flask_babel import gettext as _
 
-from .. import audit
 from ..knowledge import LANGS, Knowledge
+from ..platform import audit
 from ..text import tokens
 from .scrub import PLACEHOLDERS, scrub
 

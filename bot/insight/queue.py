@@ -18,7 +18,7 @@ from datetime import date, timedelta
 
 from rapidfuzz import fuzz, process
 
-from .. import retention
+from ..platform import retention
 from ..text import tokens
 from . import weeks
 from .scrub import scrub, without_placeholders

@@ -78,7 +78,7 @@ def _catalog(translations_dir: str, lang: str) -> NullTranslations:
         return NullTranslations()  # the msgids are the English
     folder = Path(translations_dir) / lang / "LC_MESSAGES"
     if not (folder / "messages.mo").is_file() and (folder / "messages.po").is_file():
-        # Not compiled here (a read-only install compiles into instance/, bot/i18n.py):
+        # Not compiled here (a read-only install compiles into instance/, bot/platform/i18n.py):
         # the same strings, compiled in memory, so the limit is the one texts get.
         with open(folder / "messages.po", "rb") as f:
             catalog = read_po(f, locale=lang)

@@ -23,9 +23,10 @@ from dataclasses import dataclass
 
 from flask import current_app
 
-from .. import privacy, retention, services
-from ..db import get_db
-from ..i18n import force_locale
+from .. import services
+from ..platform import privacy, retention
+from ..platform.db import get_db
+from ..platform.i18n import force_locale
 from ..sessions import State
 from . import compose, keywords, replies, segments
 from .keywords import Keyword

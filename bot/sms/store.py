@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 import phonenumbers
 
-from .. import retention
+from ..platform import retention
 
 REPLY_MAX_AGE = 24 * 3600  # Twilio stops retrying long before a day has passed
 # A North American number as Twilio sends `From`: already the E.164 spelling that
@@ -71,7 +71,7 @@ class Store:
     @contextmanager
     def transaction(self):
         # Deleted rows are overwritten with zeros: every connection is opened with
-        # secure_delete on (bot/db.py connect), so this one is too.
+        # secure_delete on (bot/platform/db.py connect), so this one is too.
         with self.db.immediate():
             yield self
 
@@ -102,7 +102,7 @@ class Store:
     def load_fresh(self, key: str, now: int, max_age: int) -> Sender:
         """The sender as the purge will leave them: a conversation older than
         `max_age` is forgotten (an opt-out is kept), whether or not the hourly purge
-        (bot/retention.py) has reached the row yet."""
+        (bot/platform/retention.py) has reached the row yet."""
         row = self.conn.execute(
             "select lang, menu, pending, opted_out, updated_at from sms_senders "
             "where sender = ?", [key]

@@ -14,8 +14,8 @@ from flask_babel import gettext as _
 from twilio.twiml.messaging_response import MessagingResponse
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from .. import request_log
-from ..errors import ApiError, error_response
+from ..platform import request_log
+from ..platform.errors import ApiError, error_response
 from . import conversation, segments, signature
 
 bp = Blueprint("sms", __name__, cli_group=None)

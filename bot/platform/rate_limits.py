@@ -9,11 +9,13 @@ The key is an HMAC of the address under SENDER_HASH_KEY, the key the SMS channel
 hashes phone numbers with: the table is never a list of who used the chat from
 where. Windows are fixed calendar minutes; a row is useless once its minute has
 passed, so each worker deletes old rows when it first sees a new minute, and the
-retention purge (bot/retention.py) clears what an idle service left behind.
+retention purge (bot/platform/retention.py) clears what an idle service left behind.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import math
 import sqlite3
 import time
@@ -23,7 +25,6 @@ from flask import current_app, request
 
 from . import retention
 from .db import get_db
-from .sign_in_limits import keyed_hash
 
 WINDOW_SECONDS = 60
 clock = time.time  # replaced in tests, so a test never straddles a minute boundary
@@ -32,6 +33,12 @@ _UPSERT = (
     "insert into rate_limits (key, window_start, hits) values (?, ?, 1) "
     "on conflict (key, window_start) do update set hits = hits + 1 returning hits"
 )
+
+
+def keyed_hash(secret: str, kind: str, value: str) -> str:
+    """HMAC of `kind:value`: the same value counts under its kind, and cannot be read back."""
+    mac = hmac.new(secret.encode(), f"{kind}:{value}".encode(), hashlib.sha256)
+    return mac.hexdigest()[:32]
 
 
 def client_address() -> str:

@@ -4,9 +4,11 @@ Flask's `from_prefixed_env("BOT")` parses values as JSON where it can, so
 `BOT_MAX_MESSAGE_CHARS=500` becomes an int and `BOT_QUEUE_ENABLED=false` a bool.
 """
 
+import os
+import secrets
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]  # the repository: bot/platform/config.py
 
 DEFAULTS = {
     # The embedded default database lives in the instance folder (see create_app).
@@ -36,7 +38,7 @@ DEFAULTS = {
     # silence (PRIVACY.md); SMS_STATE_MAX_AGE, in seconds, still wins when it is set.
     "CONVERSATION_MAX_AGE_DAYS": 1,
     "SMS_STATE_MAX_AGE": None,
-    # The retention purge (bot/retention.py) runs at most once per this many seconds,
+    # The retention purge (bot/platform/retention.py) runs at most once per this many seconds,
     # started by whichever request finds it due; 0 leaves it to `flask purge --every`.
     "PURGE_INTERVAL_SECONDS": 3600,
     # Staff pages (bot/admin, README "Directory"). The session cookie is Secure by
@@ -63,7 +65,7 @@ DEFAULTS = {
     "SIGN_IN_SLOW_AFTER_FAILURES": 5,
     "SIGN_IN_MAX_DELAY_SECONDS": 2,
     "SIGN_IN_ALERT_AFTER_FAILURES": 10,
-    # Chat API requests per client address per minute (bot/rate_limits.py, README
+    # Chat API requests per client address per minute (bot/platform/rate_limits.py, README
     # "Security"); 0 turns the limit off. Typing and reading an answer takes a person
     # 10+ s, and menu taps come a few seconds apart, so one resident stays under ~10;
     # 60 leaves room for several residents behind one address (library or shelter
@@ -71,7 +73,7 @@ DEFAULTS = {
     "CHAT_RATE_LIMIT_PER_MINUTE": 60,
     # Strict-Transport-Security max-age, sent only on HTTPS requests; 0 sends none.
     "HSTS_MAX_AGE": 365 * 24 * 3600,
-    # Operations (bot/request_log.py, bot/production.py, README "Running in production").
+    # Operations (bot/platform/request_log.py, bot/production.py, README "Running in production").
     # PRODUCTION: refuse to start without BOT_SECRET_KEY and BOT_SENDER_HASH_KEY.
     "PRODUCTION": False,
     # Lowest level written as JSON lines to stderr (DEBUG adds the probes' lines).
@@ -96,8 +98,32 @@ DEFAULTS = {
     "BABEL_DEFAULT_TIMEZONE": "America/Phoenix",
     "BABEL_TRANSLATION_DIRECTORIES": str(ROOT / "translations"),
     # Where the app compiles a catalog at start when the translations folder is
-    # read-only (bot/i18n.py); None: instance/translations.
+    # read-only (bot/platform/i18n.py); None: instance/translations.
     "COMPILED_CATALOGS_DIR": None,
     "BABEL_DEFAULT_LOCALE": "en",
     "JSON_SORT_KEYS": False,
 }
+
+
+def _instance_secret(app, name: str) -> str:
+    """A per-installation secret kept in the instance folder, made on first start.
+
+    Production sets BOT_SECRET_KEY instead (see README); this keeps `make run` a
+    one-command start without shipping a shared default key.
+    """
+    path = os.path.join(app.instance_path, name)
+    try:
+        with open(path, encoding="ascii") as f:
+            value = f.read().strip()
+        if value:
+            return value
+    except FileNotFoundError:
+        pass
+    value = secrets.token_urlsafe(48)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another process made it first: use theirs
+        return _instance_secret(app, name)
+    with os.fdopen(fd, "w", encoding="ascii") as f:
+        f.write(value)
+    return value

@@ -1,6 +1,10 @@
 """Schema changes, in order, as registered functions (sqlite-utils Migrations).
 
-Never edit a migration that has shipped: add a new one below it.
+Never edit a migration that has shipped: add a new one below it. Every table's
+schema lives in this package, under the platform, so `flask db-upgrade` needs no
+channel or staff code: this module holds the core set ("bot": listings, staff,
+audit log, rate limits), sms.py the SMS channel's set, insight.py staff insight's.
+A set's name, not its module, is what the database records as applied.
 """
 
 from sqlite_utils import Migrations
@@ -9,9 +13,9 @@ migrations = Migrations("bot")
 
 
 def all_sets() -> list[Migrations]:
-    """Every migration set, applied in this order (channels keep their own sets)."""
-    from .insight.migrations import migrations as insight  # queue, counts, learned patterns
-    from .sms.migrations import migrations as sms  # the SMS channel's own set
+    """Every migration set, applied in this order (one set per owner)."""
+    from .insight import migrations as insight  # queue, counts, learned patterns
+    from .sms import migrations as sms  # the SMS channel's own set
 
     return [migrations, sms, insight]
 
@@ -151,7 +155,7 @@ def m007_pending_imports(db):
 
 @migrations()
 def m008_rate_limits(db):
-    # Requests per client address per fixed window (bot/rate_limits.py). The key is an
+    # Requests per client address per fixed window (bot/platform/rate_limits.py). The key is an
     # HMAC of the address, never the address; rows go once their window has passed.
     db.execute(
         "create table rate_limits (key text not null, window_start integer not null, "
@@ -161,7 +165,7 @@ def m008_rate_limits(db):
 
 @migrations()
 def m009_maintenance(db):
-    # When each scheduled job last ran (bot/retention.py): a request that finds the
+    # When each scheduled job last ran (bot/platform/retention.py): a request that finds the
     # purge due claims it with one UPDATE, so only one gunicorn worker runs it.
     db["maintenance"].create({"job": str, "last_run": float}, pk="job", not_null={"last_run"})
     db["maintenance"].insert({"job": "purge", "last_run": 0.0})
@@ -222,9 +226,9 @@ def apply_listing_fixes(db, name: str) -> None:
     import json
     from datetime import UTC, datetime
 
-    from . import audit
-    from .config import ROOT
-    from .seed import SEED_VERIFIER
+    from .. import audit
+    from ..config import ROOT
+    from ..seed import SEED_VERIFIER
 
     data = json.loads((ROOT / "resources" / "listing_fixes" / f"{name}.json").read_text("utf-8"))
     at = datetime.now(UTC).isoformat(timespec="seconds")

@@ -12,7 +12,7 @@ same job as a separate process, for platforms that prefer a clock process.
 
 Deleting a row is not enough for a frightened resident: SQLite can leave the old
 bytes in free pages and in old frames of the write-ahead log. Connections run
-with `secure_delete` (bot/db.py), and after a purge or a "delete my data" the WAL
+with `secure_delete` (bot/platform/db.py), and after a purge or a "delete my data" the WAL
 is checkpointed and truncated, so the deleted bytes are in neither file.
 """
 
