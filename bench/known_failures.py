@@ -12,8 +12,8 @@ import sys
 
 import yaml
 
-from bot.knowledge import load
-from bot.matcher import Matcher
+from bot.engine.knowledge import load
+from bot.engine.matcher import Matcher
 from bot.platform.config import ROOT
 
 from .quality import BLIND, HELD_OUT, evaluate, load_sentences

@@ -14,10 +14,10 @@ import yaml
 from flask import current_app, g
 
 from . import directory
-from .engine import Engine
-from .knowledge import KnowledgeError, load
+from .engine.knowledge import KnowledgeError, load
+from .engine.sessions import SessionCodec
+from .engine.turn import Engine
 from .platform.db import get_db
-from .sessions import SessionCodec
 
 _EXT = "bot"
 

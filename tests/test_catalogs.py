@@ -85,7 +85,7 @@ def test_the_sms_check_counts_the_spanish_strings_even_where_no_catalog_is_compi
     """A read-only install compiles into instance/: the check in `flask check-intents`
     must still count "Responda MAS." and "(sin verificar)", not the English, or it
     would refuse (or pass) short texts by the wrong length."""
-    from bot.sms import budget
+    from bot.engine import sms_budget as budget
 
     translations = _translations(tmp_path)
     assert not list(translations.glob("*/LC_MESSAGES/*.mo"))

@@ -7,8 +7,8 @@ import sqlite_utils
 from staff_pages import db  # noqa: F401 (fixture)
 
 from bot import directory, listing_edits, services
+from bot.engine.sessions import State
 from bot.listing_edits import Actor
-from bot.sessions import State
 
 CLI = Actor("cli:test")
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.knowledge import REQUIRED_INTENTS, KnowledgeError, load
+from bot.engine.knowledge import REQUIRED_INTENTS, KnowledgeError, load
 from bot.platform.config import ROOT
 
 INTENTS = ROOT / "intents"

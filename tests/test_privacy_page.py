@@ -13,9 +13,10 @@ from markdown_it.common.utils import escapeHtml
 from twilio.request_validator import RequestValidator
 
 from bot import create_app, services
+from bot.engine import sms_segments as segments
 from bot.platform.config import DEFAULTS, ROOT
 from bot.platform.privacy import FILES
-from bot.sms import replies, segments
+from bot.sms import replies
 from bot.sms.store import REPLY_MAX_AGE
 
 TOKEN = "privacy-page-test-token"

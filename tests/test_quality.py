@@ -15,9 +15,9 @@ import yaml
 
 from bench.known_failures import SETS
 from bench.quality import load_sentences
-from bot.knowledge import load
-from bot.language import LanguageDetector
-from bot.matcher import Matcher
+from bot.engine.knowledge import load
+from bot.engine.language import LanguageDetector
+from bot.engine.matcher import Matcher
 from bot.platform.config import ROOT
 
 DATA = Path(__file__).parent / "data"

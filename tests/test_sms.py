@@ -17,7 +17,8 @@ from hypothesis import strategies as st
 from twilio.request_validator import RequestValidator
 
 from bot import services
-from bot.sms import keywords, replies, segments
+from bot.engine import sms_segments as segments
+from bot.sms import keywords, replies
 from bot.sms import store as store_module
 
 TOKEN = "0123456789abcdef0123456789abcdef"

@@ -15,7 +15,7 @@ import yaml
 from flask import current_app
 from flask.cli import with_appcontext
 
-from ..knowledge import KnowledgeError, load
+from ..engine.knowledge import KnowledgeError, load
 from ..platform.db import connect
 from . import learned
 

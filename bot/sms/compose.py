@@ -35,9 +35,10 @@ import re
 
 import phonenumbers
 
-from ..engine import Reply
-from ..knowledge import Knowledge
-from . import budget, replies
+from ..engine import sms_budget as budget
+from ..engine.knowledge import Knowledge
+from ..engine.turn import Reply
+from . import replies
 from .pages import Block, paginate
 
 # No "write MENU" after these: a menu is already there, or (emergency) the text

@@ -22,7 +22,7 @@ from itsdangerous import BadData, TimestampSigner
 
 from .knowledge import ID
 
-_PURPOSE = b"bot.sessions chat-session v2"
+_PURPOSE = b"bot.sessions chat-session v2"  # unchanged by the move: it signs live cookies
 
 
 @dataclass

@@ -4,7 +4,7 @@ Missing someone in danger is the worst failure this service can have, and a
 classifier trained on a few hundred emergencies will meet ways of saying it that it
 never saw ("toddler swallowed a button battery"). So a message with a word or
 phrase of intents/_danger.yaml is an emergency unless the classifier is sure it is
-about something else (bot/matcher.py), and the kind of danger (medical, fire, ...)
+about something else (bot/engine/matcher.py), and the kind of danger (medical, fire, ...)
 picks the reply: 911 first, then the numbers for that kind.
 """
 
@@ -49,7 +49,7 @@ class DangerLexicon:
         self._rank = lambda kind: order.get(kind, len(order))
 
     def find(self, words: list[str]) -> Danger:
-        """`words` are the message's folded tokens (bot/text.py)."""
+        """`words` are the message's folded tokens (bot/engine/text.py)."""
         words = self._not.without(words)
         longest: dict[str, int] = {}
         for kind, wordlist in self._kinds.items():

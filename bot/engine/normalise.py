@@ -1,7 +1,7 @@
 """A resident's message as the classifier reads it: shorthand expanded, typos fixed.
 
 Residents write stories, typos and SMS shorthand in two languages. Before any
-feature is taken, words are folded (bot/text.py), shorthand is expanded ("xq" ->
+feature is taken, words are folded (bot/engine/text.py), shorthand is expanded ("xq" ->
 "porque"), typos are corrected against the data's own vocabulary with rapidfuzz,
 synonyms are mapped ("migra" -> "ice") and phrases become one word ("trabaja con la
 migra" -> "cooperate"). Everything it knows comes from intents/_lexicon.yaml and the

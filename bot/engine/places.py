@@ -17,5 +17,5 @@ class Places:
         self._elsewhere = WordList(data.get("elsewhere", []))
 
     def elsewhere(self, words: list[str]) -> bool:
-        """`words` are the message's folded tokens (bot/text.py)."""
+        """`words` are the message's folded tokens (bot/engine/text.py)."""
         return bool(self._elsewhere.find(words)) and not self._here.find(words)

@@ -46,7 +46,7 @@ _LANG_BLOCK = {
         "patterns": _STRINGS,
         "keywords": _STRINGS,
         "answer": {"type": "string", "minLength": 1},
-        # A shorter answer for SMS only, sized for the first text (bot/sms/budget.py).
+        # A shorter answer for SMS only, sized for the first text (bot/engine/sms_budget.py).
         "sms": {"type": "string", "minLength": 1},
         # safety only: said, with the intent's sources, when danger comes with fear of
         # immigration enforcement (intents/emergency.yaml)
@@ -394,14 +394,14 @@ def _cross_check(intents: dict[str, Intent], statements: dict, intents_dir: Path
 
 
 def _sms_check(intents: dict[str, Intent], statements: dict, max_segments: int | None) -> list[str]:
-    """What a text sends, checked before any resident reads it (bot/sms/budget.py says
+    """What a text sends, checked before any resident reads it (bot/engine/sms_budget.py says
     how it is counted). An `sms` answer is in both languages or neither, only where
     there is an answer. Whatever a content intent sends by SMS (its `sms`, else its
     answer) names a year and leaves room on the first text for its attribution
     ("- speaker, year"), a phone number and the MORE prompt: the claim and who said
     it never land on different texts. A content answer names a year as well."""
-    from .platform.config import DEFAULTS
-    from .sms import budget  # here, not at the top: bot.sms imports the app's services
+    from ..platform.config import DEFAULTS
+    from . import sms_budget as budget
 
     max_segments = max_segments or DEFAULTS["SMS_MAX_SEGMENTS"]
     problems = []

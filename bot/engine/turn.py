@@ -10,11 +10,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
+from ..platform.i18n import force_locale
+from ..platform.i18n import gettext as _
 from .knowledge import Knowledge
 from .language import LanguageDetector
 from .matcher import Match, Matcher
-from .platform.i18n import force_locale
-from .platform.i18n import gettext as _
 from .sessions import State
 from .text import keyword, tokens
 

@@ -8,6 +8,9 @@ form feed) costs two septets, an escape and the character; outside the Basic
 Multilingual Plane a character costs two UTF-16 units. Neither pair is ever split
 between parts, so a pair that would straddle a boundary starts the next part:
 counting total length divided by 153 undercounts exactly those messages.
+
+In the engine beside sms_budget.py, which the data check needs; the SMS channel
+lays its texts out with it.
 """
 
 from __future__ import annotations

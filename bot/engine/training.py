@@ -78,7 +78,7 @@ def examples_of(path: Path, data: dict) -> list[Example]:
 def cross_check(files, intents: dict, langs, kinds: set[str], detect) -> tuple[list, list[str]]:
     """Examples of the files that fit the intents, and a fault for each that does not.
 
-    `detect(text)` is the language detector (bot/language.py): a sentence it finds
+    `detect(text)` is the language detector (bot/engine/language.py): a sentence it finds
     *clearly* in the other language is filed under the wrong one."""
     problems: list[str] = []
     examples: list[Example] = []

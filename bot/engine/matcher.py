@@ -4,19 +4,19 @@ The decision, in order:
 
 1. SMS keywords (STOP, START, PARAR...) are exact: a whole message equal to one of
    an `exact` intent's patterns, nothing looser (opt-out words are the law's).
-2. A linear classifier (bot/classifier.py), fitted on every pattern and training
-   sentence (bot/training.py) over normalised text (bot/normalise.py), gives each
+2. A linear classifier (bot/engine/classifier.py), fitted on every pattern and training
+   sentence (bot/engine/training.py) over normalised text (bot/engine/normalise.py), gives each
    intent a probability.
 3. Danger wins: the message is an emergency when the classifier gives emergency at
    least `emergency_at`, when it holds a word that is danger in itself ("not
-   breathing", "shots fired"), or when it names a danger (bot/danger.py: "gun",
+   breathing", "shots fired"), or when it names a danger (bot/engine/danger.py: "gun",
    "fire") and no other intent reaches `defer_above`. A second classifier, fitted
    on the emergencies' kinds, names the kind when the danger words do not.
 4. A message that is nearly a pattern (rapidfuzz, NEAR_EXACT) is that intent: a
    pattern staff learn from an unanswered question answers it from then on.
 5. Otherwise the most likely intent answers if it reaches `reject_below`; below,
    or when it is out_of_scope, the message is out of scope. A Tucson answer to a
-   question about another place (bot/places.py) is out of scope too.
+   question about another place (bot/engine/places.py) is out of scope too.
 
 The three thresholds and the model's settings are chosen by cross-validation
 (bench/tune.py) and kept in intents/_model.yaml.
