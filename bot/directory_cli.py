@@ -12,10 +12,12 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from . import directory, hsds, import_export, services
-from .listing_edits import Actor
+from . import services
+from .directory import hsds, import_export
+from .directory import listings as directory
+from .directory.listing_edits import Actor
+from .directory.validation import clean_listing, labels
 from .platform.db import connect
-from .validation import clean_listing, labels
 
 
 def _db():

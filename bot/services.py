@@ -13,7 +13,7 @@ from pathlib import Path
 import yaml
 from flask import current_app, g
 
-from . import directory
+from .directory import listings as directory
 from .engine.knowledge import KnowledgeError, load
 from .engine.sessions import SessionCodec
 from .engine.turn import Engine

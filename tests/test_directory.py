@@ -6,9 +6,11 @@ import pytest
 import sqlite_utils
 from staff_pages import db  # noqa: F401 (fixture)
 
-from bot import directory, listing_edits, services
+from bot import services
+from bot.directory import listing_edits
+from bot.directory import listings as directory
+from bot.directory.listing_edits import Actor
 from bot.engine.sessions import State
-from bot.listing_edits import Actor
 
 CLI = Actor("cli:test")
 

@@ -20,10 +20,10 @@ from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from werkzeug.urls import iri_to_uri
 
 from .. import services, staff
-from ..listing_edits import Actor
+from ..directory.listing_edits import Actor
+from ..directory.validation import category_labels, labels, status_labels
 from ..platform.db import get_db
 from ..platform.i18n import best_request_language
-from ..validation import category_labels, labels, status_labels
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 csrf = CSRFProtect()

@@ -16,7 +16,7 @@ from datetime import date
 from flask import Response, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 
-from .. import hsds, import_export
+from ..directory import hsds, import_export
 from ..platform.db import get_db
 from . import actor, bp, known_intents
 

@@ -21,7 +21,7 @@ import time
 from collections import Counter
 from datetime import timedelta
 
-from .. import spreadsheet
+from ..directory import spreadsheet
 from ..platform import retention
 from . import weeks
 

@@ -176,7 +176,7 @@ def m010_listings_version(db):
     # A number that changes with every change to the listings, whoever makes it (staff
     # pages, CSV import, the CLI, a hand-run UPDATE): triggers bump it in the writer's
     # own transaction. Each worker keeps the answers' listings in memory and reads only
-    # this number per reply (bot/directory.py, ListingsCache).
+    # this number per reply (bot/directory/listings.py, ListingsCache).
     db["listings_version"].insert({"id": 1, "version": 0}, pk="id")
     for event in ("insert", "update", "delete"):
         db.execute(
@@ -197,12 +197,12 @@ def m011_sign_in_failures_only(db):
 def m015_listings_spanish_contact_and_undocumented(db):
     # A phone's labels and the languages served, as a Spanish-speaking resident reads
     # them ("911; no emergencias (520) 791-4444"): empty means the same as the English
-    # field, which only a field with no words in it may be (bot/validation.py).
+    # field, which only a field with no words in it may be (bot/directory/validation.py).
     db["listings"].add_column("phone_es", str, not_null_default="")
     db["listings"].add_column("languages_es", str, not_null_default="")
     # 1 when a source says the service helps people whatever their immigration
     # status (living in the community, not only in detention). Answers for an
-    # undocumented resident list these first (bot/directory.py).
+    # undocumented resident list these first (bot/directory/listings.py).
     db["listings"].add_column("serves_undocumented", int, not_null_default=0)
 
 

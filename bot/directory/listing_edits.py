@@ -11,7 +11,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 
-from .platform import audit
+from ..platform import audit
 from .validation import CONTACT_FACTS, EDITABLE, empty_value
 
 VERIFICATION = ("verified", "last_verified_at", "verified_by")

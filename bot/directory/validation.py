@@ -17,8 +17,8 @@ import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext as _
 
-from .engine.knowledge import CATEGORIES
-from .engine.knowledge import ID as INTENT_ID
+from ..engine.knowledge import CATEGORIES
+from ..engine.knowledge import ID as INTENT_ID
 from .spreadsheet import FORMULA_START
 
 STATUSES = ("active", "inactive", "temporarily_closed")
