@@ -14,7 +14,7 @@ timeout = 30
 # Migrations and seeding run once in the master before workers fork.
 preload_app = True
 # X-Forwarded-* are trusted in one place only: the app's ProxyFix, for exactly
-# BOT_PROXY_FIX proxies (bot/sms/settings.py). Gunicorn's default trusts
+# BOT_PROXY_FIX proxies (bot/channels/sms/settings.py). Gunicorn's default trusts
 # X-Forwarded-Proto from 127.0.0.1 and ::1, so with PROXY_FIX=0 anything on the host
 # (or a local proxy passing the client's header through) could make plain http look
 # like https. With PROXY_FIX=N the app reads scheme, host and client address from the

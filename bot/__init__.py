@@ -29,7 +29,8 @@ def create_app(test_config=None) -> Flask:
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret(app, "secret_key")
 
-    from . import admin, chat, cli, health, services, sms
+    from . import admin, cli, health, services
+    from .channels import chat, sms
     from .platform import backup, db, errors, i18n
 
     db.init_app(app)
@@ -43,12 +44,12 @@ def create_app(test_config=None) -> Flask:
     services.build(app)
     app.register_blueprint(health.bp)
     app.register_blueprint(chat.bp)
-    from . import api_spec  # GET /api/openapi.json
+    from .channels import api_spec  # GET /api/openapi.json
 
     app.register_blueprint(api_spec.bp)
     app.register_blueprint(sms.bp)
     admin.init_app(app)
-    from . import widget  # /chat, /widget.js, CORS for /api/chat
+    from .channels import widget  # /chat, /widget.js, CORS for /api/chat
 
     app.register_blueprint(widget.bp)
     from .platform import privacy, retention  # /privacy; the purge, its schedule, `flask purge`

@@ -17,11 +17,11 @@ import yaml
 from twilio.request_validator import RequestValidator
 
 from bot import services
+from bot.channels.sms import compose
 from bot.engine import sms_budget as budget
 from bot.engine import sms_segments as segments
 from bot.engine.knowledge import KnowledgeError, load
 from bot.platform.config import ROOT
-from bot.sms import compose
 
 TOKEN = "ans0123456789abcdef0123456789abc"
 URL = "http://localhost/sms"

@@ -25,7 +25,7 @@ from hypothesis import strategies as st
 from twilio.request_validator import RequestValidator
 
 from bot import create_app
-from bot.api_spec import spec
+from bot.channels.api_spec import spec
 from tests.staff_pages import EMAIL, PASSWORD, csrf_from
 from tests.test_security_headers import concrete
 

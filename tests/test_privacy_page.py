@@ -13,11 +13,11 @@ from markdown_it.common.utils import escapeHtml
 from twilio.request_validator import RequestValidator
 
 from bot import create_app, services
+from bot.channels.sms import replies
+from bot.channels.sms.store import REPLY_MAX_AGE
 from bot.engine import sms_segments as segments
 from bot.platform.config import DEFAULTS, ROOT
 from bot.platform.privacy import FILES
-from bot.sms import replies
-from bot.sms.store import REPLY_MAX_AGE
 
 TOKEN = "privacy-page-test-token"
 DAY = 24 * 3600
@@ -105,7 +105,7 @@ def test_the_policy_says_what_it_cannot_promise():
 
 
 def test_the_button_names_in_the_policy_are_the_chats_own(app):
-    from bot import widget
+    from bot.channels import widget
 
     with app.test_request_context():
         strings = widget.strings_for_all_languages()

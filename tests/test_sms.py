@@ -17,9 +17,9 @@ from hypothesis import strategies as st
 from twilio.request_validator import RequestValidator
 
 from bot import services
+from bot.channels.sms import keywords, replies
+from bot.channels.sms import store as store_module
 from bot.engine import sms_segments as segments
-from bot.sms import keywords, replies
-from bot.sms import store as store_module
 
 TOKEN = "0123456789abcdef0123456789abcdef"
 HASH_KEY = "test-sender-hash-key"
@@ -622,7 +622,7 @@ def test_replies_expire_after_a_day_and_idle_conversations_are_forgotten(app):
         conn.execute("update sms_senders set updated_at = updated_at - 86401")
     conn.close()
     # Before the purge reaches them, an expired conversation is already forgotten.
-    from bot.sms.store import Sender, Store
+    from bot.channels.sms.store import Sender, Store
 
     with app.app_context():
         from bot.platform.db import get_db

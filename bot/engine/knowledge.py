@@ -41,7 +41,7 @@ _LANG_BLOCK = {
     "additionalProperties": False,
     "properties": {
         "label": {"type": "string", "minLength": 1, "maxLength": 30},
-        # The SMS menu's name for the topic, a word or two (bot/sms/compose.py).
+        # The SMS menu's name for the topic, a word or two (bot/channels/sms/compose.py).
         "sms_label": {"type": "string", "minLength": 1, "maxLength": 20},
         "patterns": _STRINGS,
         "keywords": _STRINGS,

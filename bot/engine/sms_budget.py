@@ -2,10 +2,10 @@
 who said it, when, and a number to call.
 
 A resident reads the first text and may read no other, so the claim never travels
-without its attribution: the SMS layout (bot/sms/compose.py, pages.py) keeps "- speaker, year"
-right after the answer on the first text, and this check refuses a short text that
-leaves it no room there, or that carries no year of its own (statements from
-2016-2017 must not read as today's).
+without its attribution: the SMS layout (bot/channels/sms/compose.py, pages.py)
+keeps "- speaker, year" right after the answer on the first text, and this check
+refuses a short text that leaves it no room there, or that carries no year of its
+own (statements from 2016-2017 must not read as today's).
 
 A Spanish answer is UCS-2 (one á makes the whole text so), 67 characters a segment,
 201 in the three segments a reply may cost; the long answers alone are 260-320. So
@@ -19,7 +19,7 @@ the encoding (GSM-7 or UCS-2) and SMS_MAX_SEGMENTS, not a number typed here.
 
 This runs while the data is loaded, before any request or app context, so the
 two fixed strings are read from the compiled catalogs with Babel directly; a
-test keeps their msgids equal to the ones bot/sms/replies.py translates.
+test keeps their msgids equal to the ones bot/channels/sms/replies.py translates.
 
 It lives in the engine, not the SMS channel, because loading the data runs it
 (bot/engine/knowledge.py): the engine imports no channel.

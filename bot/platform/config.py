@@ -24,7 +24,7 @@ DEFAULTS = {
     "CHAT_SESSION_MAX_AGE": 24 * 3600,
     # How many directory listings an answer shows.
     "LISTINGS_PER_ANSWER": 3,
-    # SMS (bot/sms, README "SMS"). The Twilio auth token signs every webhook; the
+    # SMS (bot/channels/sms, README "SMS"). The Twilio auth token signs every webhook; the
     # sender hash key turns phone numbers into HMACs (made in instance/ when unset).
     "TWILIO_AUTH_TOKEN": None,
     "SENDER_HASH_KEY": None,
@@ -82,7 +82,7 @@ DEFAULTS = {
     "STALE_AFTER_DAYS": 180,
     # Largest CSV a staff member may upload for import, in bytes.
     "IMPORT_MAX_BYTES": 5 * 1024 * 1024,
-    # Web chat (bot/widget.py, README "Web chat"): sites that may frame /chat and call
+    # Web chat (bot/channels/widget.py, README "Web chat"): sites that may frame /chat and call
     # /api/chat from a browser, as exact origins ["https://www.tucsonaz.gov"]. Empty:
     # only the bot's own origin.
     "ALLOWED_EMBED_ORIGINS": [],

@@ -13,7 +13,7 @@ import os
 
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from ..platform.config import _instance_secret
+from ...platform.config import _instance_secret
 from . import signature
 
 

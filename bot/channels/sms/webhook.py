@@ -14,9 +14,9 @@ from flask_babel import gettext as _
 from twilio.twiml.messaging_response import MessagingResponse
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from ..engine import sms_segments as segments
-from ..platform import request_log
-from ..platform.errors import ApiError, error_response
+from ...engine import sms_segments as segments
+from ...platform import request_log
+from ...platform.errors import ApiError, error_response
 from . import conversation, signature
 
 bp = Blueprint("sms", __name__, cli_group=None)

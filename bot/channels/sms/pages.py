@@ -30,7 +30,7 @@ from dataclasses import dataclass, replace
 
 import phonenumbers
 
-from ..engine import sms_segments as segments
+from ...engine import sms_segments as segments
 
 _SPACE = re.compile(r"\s+")
 _SENTENCE_END = re.compile(r"[.!?…][\"'”»)]*$")

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 import phonenumbers
 
-from ..platform import retention
+from ...platform import retention
 
 REPLY_MAX_AGE = 24 * 3600  # Twilio stops retrying long before a day has passed
 # A North American number as Twilio sends `From`: already the E.164 spelling that

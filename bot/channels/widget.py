@@ -16,10 +16,10 @@ import re
 from flask import Blueprint, Response, current_app, g, render_template, request, url_for
 from flask_babel import gettext as _
 
-from . import services
-from .platform import privacy
-from .platform.errors import ApiError
-from .platform.i18n import force_locale
+from .. import services
+from ..platform import privacy
+from ..platform.errors import ApiError
+from ..platform.i18n import force_locale
 
 bp = Blueprint("widget", __name__)
 

@@ -35,9 +35,9 @@ import re
 
 import phonenumbers
 
-from ..engine import sms_budget as budget
-from ..engine.knowledge import Knowledge
-from ..engine.turn import Reply
+from ...engine import sms_budget as budget
+from ...engine.knowledge import Knowledge
+from ...engine.turn import Reply
 from . import replies
 from .pages import Block, paginate
 

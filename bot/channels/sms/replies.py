@@ -6,7 +6,7 @@ an otherwise GSM-7 page into UCS-2 by itself. The opt-out, opt-in and forget
 confirmations reuse the engine's sentences so SMS and chat say the same thing.
 """
 
-from ..platform.i18n import gettext as _
+from ...platform.i18n import gettext as _
 
 
 def more_prompt() -> str:

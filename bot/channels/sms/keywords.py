@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..engine.text import keyword
+from ...engine.text import keyword
 
 OPT_OUT = "opt_out"
 OPT_IN = "opt_in"

@@ -23,12 +23,12 @@ from dataclasses import dataclass
 
 from flask import current_app
 
-from .. import services
-from ..engine import sms_segments as segments
-from ..engine.sessions import State
-from ..platform import privacy, retention
-from ..platform.db import get_db
-from ..platform.i18n import force_locale
+from ... import services
+from ...engine import sms_segments as segments
+from ...engine.sessions import State
+from ...platform import privacy, retention
+from ...platform.db import get_db
+from ...platform.i18n import force_locale
 from . import compose, keywords, replies
 from .keywords import Keyword
 from .store import Sender, Store

@@ -19,7 +19,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 from twilio.request_validator import RequestValidator
 
-from ..engine import sms_segments as segments
+from ...engine import sms_segments as segments
 from .signature import HEADER
 
 DEFAULT_FROM = "+15005550006"  # Twilio's documented test number, not a resident's

@@ -10,11 +10,11 @@ from flask import Blueprint, current_app, g, jsonify, request
 from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException
 
-from . import services
-from .engine.sessions import State
-from .platform import rate_limits
-from .platform.errors import ApiError, rate_limited
-from .platform.i18n import best_request_language
+from .. import services
+from ..engine.sessions import State
+from ..platform import rate_limits
+from ..platform.errors import ApiError, rate_limited
+from ..platform.i18n import best_request_language
 
 bp = Blueprint("chat", __name__, url_prefix="/api")
 
