@@ -29,9 +29,10 @@ def create_app(test_config=None) -> Flask:
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret(app, "secret_key")
 
-    from . import admin, cli, health, services
+    from . import cli, health, services
     from .channels import chat, sms
     from .platform import backup, db, errors, i18n
+    from .staff import admin
 
     db.init_app(app)
     backup.init_app(app)
@@ -48,7 +49,13 @@ def create_app(test_config=None) -> Flask:
 
     app.register_blueprint(api_spec.bp)
     app.register_blueprint(sms.bp)
+    # Staff insight adds its pages to the staff blueprint before it is registered; the
+    # staff pages import nothing from insight (tests/test_layers.py).
+    from . import insight
+    from .insight import views as insight_views  # noqa: F401 (registers the views)
+
     admin.init_app(app)
+    insight.init_app(app)  # the queue and counts hooks, learned patterns, its CLI
     from .channels import widget  # /chat, /widget.js, CORS for /api/chat
 
     app.register_blueprint(widget.bp)

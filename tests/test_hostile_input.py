@@ -300,8 +300,8 @@ def test_every_route_anonymous(app):
 
 
 def test_every_route_signed_in_with_a_valid_csrf_token(app, tmp_path):
-    from bot import staff
     from bot.platform.db import connect
+    from bot.staff import accounts as staff
 
     db = connect(app.config["DATABASE"])
     staff.create(db, EMAIL, PASSWORD)

@@ -112,8 +112,8 @@ def test_every_worker_answers_from_the_new_pattern_without_a_restart(tmp_path):
     config = {"TESTING": True, "DATABASE": str(tmp_path / "bot.sqlite3"), "SECRET_KEY": "k"}
     one, two = create_app(config), create_app(config)
     assert chat(two.test_client(), QUESTION)["intent"] == "out_of_scope"  # two built its engine
-    from bot import staff
     from bot.platform.db import connect
+    from bot.staff import accounts as staff
 
     staff.create(connect(config["DATABASE"]), EMAIL, "correct horse battery staple")
     browser = one.test_client()

@@ -205,7 +205,7 @@ def test_sign_in_refusal_has_retry_after_in_the_staff_language(client, account, 
 
 
 def test_sign_in_keys_are_hmacs_under_the_sender_hash_key(client, account, db):  # noqa: F811
-    from bot.sign_in_limits import keyed_hash
+    from bot.staff.sign_in_limits import keyed_hash
 
     sign_in(client, password="wrong guess 123")
     keys = {r["key"] for r in db.query("select key from sign_in_attempts")}

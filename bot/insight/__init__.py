@@ -5,7 +5,7 @@ the process for COUNTS_FLUSH_SECONDS and then written with the others (counts.py
 that ended `out_of_scope` also leaves its question in the unanswered-questions
 queue, scrubbed first (bot/insight/scrub.py), with no sender, session or time finer
 than a day, unless QUEUE_ENABLED is false. Staff read the queue grouped by
-similarity (bot/admin pages, bot/insight/views.py), turn a group into a pattern the
+similarity (bot/staff/admin pages, bot/insight/views.py), turn a group into a pattern the
 matcher reads at the next request (learned.py), or dismiss it; either deletes the
 group's questions, and the rest expire after QUEUE_RETENTION_DAYS (retention.py).
 """

@@ -21,10 +21,10 @@ from flask_babel import format_date
 from flask_babel import gettext as _
 
 from .. import services
-from ..admin import bp
 from ..platform import audit
 from ..platform.bounds import query_int
 from ..platform.db import get_db
+from ..staff.admin import bp
 from . import counts, flush_counts, learned, queue, weeks
 
 DEFAULT_WEEKS, MAX_WEEKS = 12, 104

@@ -41,7 +41,7 @@ DEFAULTS = {
     # The retention purge (bot/platform/retention.py) runs at most once per this many seconds,
     # started by whichever request finds it due; 0 leaves it to `flask purge --every`.
     "PURGE_INTERVAL_SECONDS": 3600,
-    # Staff pages (bot/admin, README "Directory"). The session cookie is Secure by
+    # Staff pages (bot/staff/admin, README "Directory"). The session cookie is Secure by
     # default; set BOT_SESSION_COOKIE_SECURE=false only for local http development.
     "SESSION_COOKIE_SECURE": True,
     "SESSION_COOKIE_HTTPONLY": True,
@@ -54,7 +54,7 @@ DEFAULTS = {
     # CSRF is checked by the admin blueprint itself, not on the JSON API or SMS webhook.
     "WTF_CSRF_CHECK_DEFAULT": False,
     "WTF_CSRF_TIME_LIMIT": 8 * 3600,
-    # Staff sign-in (bot/sign_in_limits.py, README "Security"): only failures count, in
+    # Staff sign-in (bot/staff/sign_in_limits.py, README "Security"): only failures count, in
     # this window. An account+address pair, or an address, that failed this often is
     # refused until the window passes; an account that failed SLOW_AFTER times from
     # anywhere is slowed (0.25 s doubling, at most MAX_DELAY), never refused; ALERT_AFTER

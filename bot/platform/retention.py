@@ -218,7 +218,7 @@ def configure(config) -> None:
 
 # -- built-in purgers for stores that predate the registry ------------------------
 
-PENDING_IMPORT_MAX_AGE = 24 * 3600  # bot/admin/transfer.py PENDING_MAX_AGE
+PENDING_IMPORT_MAX_AGE = 24 * 3600  # bot/staff/admin/transfer.py PENDING_MAX_AGE
 
 
 @purger("sign_in_attempts")

@@ -4,7 +4,7 @@ One `after_request` hook, registered on the app, runs after each blueprint's own
 after every error handler, so 404s, 405s, static files, TwiML and JSON errors get
 the same headers as pages. Pages that need a looser policy set it themselves and
 this hook leaves it: `/chat` (bot/channels/widget.py: framed by ALLOWED_EMBED_ORIGINS) and
-the staff pages (bot/admin: they load their stylesheet and post forms). Everything
+the staff pages (bot/staff/admin: they load their stylesheet and post forms). Everything
 else is not a page, so it gets a policy that allows nothing at all.
 """
 

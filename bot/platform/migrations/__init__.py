@@ -187,7 +187,8 @@ def m010_listings_version(db):
 
 @migrations()
 def m011_sign_in_failures_only(db):
-    # Sign-in limits now count failures only, per account+address pair (bot/sign_in_limits.py).
+    # Sign-in limits now count failures only, per account+address pair
+    # (bot/staff/sign_in_limits.py).
     # Rows written under the old rule counted successes too: kept, an office's morning
     # sign-ins would count as its failures for one more window after the upgrade.
     db.execute("delete from sign_in_attempts")

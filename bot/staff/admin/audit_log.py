@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from flask import render_template
 
-from ..platform import audit
-from ..platform.bounds import MAX_PAGE, query_int
-from ..platform.db import get_db
+from ...platform import audit
+from ...platform.bounds import MAX_PAGE, query_int
+from ...platform.db import get_db
 from . import bp
 
 PAGE_SIZE = 100

@@ -12,12 +12,12 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from . import services
-from .directory import hsds, import_export
-from .directory import listings as directory
-from .directory.listing_edits import Actor
-from .directory.validation import clean_listing, labels
-from .platform.db import connect
+from .. import services
+from ..directory import hsds, import_export
+from ..directory import listings as directory
+from ..directory.listing_edits import Actor
+from ..directory.validation import clean_listing, labels
+from ..platform.db import connect
 
 
 def _db():

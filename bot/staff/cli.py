@@ -8,8 +8,8 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from . import staff
-from .platform.db import connect
+from ..platform.db import connect
+from . import accounts as staff
 
 
 def _db():

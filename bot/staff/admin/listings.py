@@ -5,12 +5,12 @@ from __future__ import annotations
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from ..directory import listing_edits
-from ..directory import listings as directory
-from ..directory.validation import EDITABLE, LISTING_CATEGORIES, STATUSES, clean_listing
-from ..platform import audit
-from ..platform.bounds import MAX_PAGE, query_int
-from ..platform.db import get_db
+from ...directory import listing_edits
+from ...directory import listings as directory
+from ...directory.validation import EDITABLE, LISTING_CATEGORIES, STATUSES, clean_listing
+from ...platform import audit
+from ...platform.bounds import MAX_PAGE, query_int
+from ...platform.db import get_db
 from . import actor, bp, known_intents, topics
 
 PAGE_SIZE = 50

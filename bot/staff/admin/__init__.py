@@ -19,11 +19,12 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from werkzeug.urls import iri_to_uri
 
-from .. import services, staff
-from ..directory.listing_edits import Actor
-from ..directory.validation import category_labels, labels, status_labels
-from ..platform.db import get_db
-from ..platform.i18n import best_request_language
+from ... import services
+from ...directory.listing_edits import Actor
+from ...directory.validation import category_labels, labels, status_labels
+from ...platform.db import get_db
+from ...platform.i18n import best_request_language
+from .. import accounts as staff
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 csrf = CSRFProtect()
@@ -178,8 +179,8 @@ def when(value: str | None) -> str:
 
 
 def init_app(app) -> None:
-    from .. import directory_cli, insight, staff_cli
-    from ..insight import views as insight_views  # noqa: F401 (staff insight pages)
+    from .. import cli as staff_cli
+    from .. import directory_cli
     from . import audit_log, auth, listings, transfer  # noqa: F401 (registers the views)
 
     for name in ("STAFF_SESSION_MAX_SECONDS", "SIGN_IN_WINDOW_SECONDS"):
@@ -190,4 +191,3 @@ def init_app(app) -> None:
     app.register_blueprint(bp)
     staff_cli.init_app(app)
     directory_cli.init_app(app)
-    insight.init_app(app)  # the queue and counts hooks, learned patterns, its CLI

@@ -8,9 +8,10 @@ import time
 from flask import current_app, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 
-from .. import sign_in_limits, staff
-from ..platform.db import get_db
-from ..platform.rate_limits import client_address
+from ...platform.db import get_db
+from ...platform.rate_limits import client_address
+from .. import accounts as staff
+from .. import sign_in_limits
 from ..sign_in_limits import Limits
 from . import bp, safe_next
 
@@ -19,7 +20,7 @@ __all__ = ["client_address"]  # kept importable from here; it lives in rate_limi
 
 @bp.context_processor
 def sign_in_labels():
-    """How the audit log names the entry bot/sign_in_limits.py writes (_audit_table.html)."""
+    """How the audit log names the entry bot/staff/sign_in_limits.py writes (_audit_table.html)."""
     return {
         "sign_in_actions": {"sign_in_failures": _("Many failed sign-ins")},
         "sign_in_fields": {"account": _("Account"),

@@ -16,7 +16,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from email_validator import EmailNotValidError, validate_email
 
-from .platform.audit import now_iso
+from ..platform.audit import now_iso
 
 MIN_PASSWORD_LENGTH = 12
 MAX_PASSWORD_LENGTH = 1024  # Argon2 hashes anything, but a megabyte "password" is a DoS.

@@ -33,8 +33,8 @@ import threading
 import time
 from dataclasses import dataclass
 
-from .platform import audit
-from .platform.rate_limits import keyed_hash
+from ..platform import audit
+from ..platform.rate_limits import keyed_hash
 
 FIRST_DELAY_SECONDS = 0.25
 sleep = time.sleep  # module-level, so a test can see the wait without waiting

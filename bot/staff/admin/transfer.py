@@ -16,8 +16,8 @@ from datetime import date
 from flask import Response, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 
-from ..directory import hsds, import_export
-from ..platform.db import get_db
+from ...directory import hsds, import_export
+from ...platform.db import get_db
 from . import actor, bp, known_intents
 
 PENDING_MAX_AGE = 24 * 3600
