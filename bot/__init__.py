@@ -1,4 +1,11 @@
-"""Bilingual community-resource chatbot: one engine, one blueprint per channel."""
+"""Bilingual community-resource chatbot: one engine, one blueprint per channel.
+
+The app factory wires the layers together (ARCHITECTURE.md): bot.platform under
+everything, the conversation engine (bot.engine) and the directory (bot.directory),
+bot.services between them and their users, then the channels (bot.channels), the
+staff pages (bot.staff) and staff insight (bot.insight). Nothing imports this module
+but the WSGI server and `flask --app bot`.
+"""
 
 import os
 

@@ -3,6 +3,11 @@
 Blueprints call these instead of reaching into `app.extensions`, so tests and
 channels share one way in, and a channel can register a hook that sees every turn
 (staff insight counts, the unanswered-questions queue).
+
+The seam between the layers: it builds the engine (bot.engine) and hands it the
+directory's listings (bot.directory) at each turn, so neither imports the other's
+callers. May import: bot.platform, bot.engine and bot.directory; the channels, the
+staff pages and insight import it. tests/test_layers.py checks it.
 """
 
 from __future__ import annotations
