@@ -55,7 +55,7 @@ _LANG_BLOCK = {
     },
 }
 # An intent's or a statement's id: a file name, a token part (sessions.py) and a
-# listing's featured_for entry (validation.py) all rely on this shape.
+# listing's featured_for entry (bot/directory/validation.py) all rely on this shape.
 ID_PATTERN = "^[a-z][a-z0-9_]*$"
 ID = re.compile(ID_PATTERN)
 

@@ -11,10 +11,10 @@ A Spanish answer is UCS-2 (one á makes the whole text so), 67 characters a segm
 201 in the three segments a reply may cost; the long answers alone are 260-320. So
 content and safety intents may carry a short `sms` wording, and the data check
 makes sure it leaves room, on that first text, for the worst case the layout
-(compose.py, pages.py) falls back to: the attribution as "- speaker, year", one
+(the same compose.py, pages.py) falls back to: the attribution as "- speaker, year", one
 phone number as wide as a US number is written ("(201) 555-0123") with its
 "(unverified)" mark, the MORE prompt and the blank lines between them. The check
-builds that text and counts its segments with segments.py, so the limit follows
+builds that text and counts its segments with sms_segments.py, so the limit follows
 the encoding (GSM-7 or UCS-2) and SMS_MAX_SEGMENTS, not a number typed here.
 
 This runs while the data is loaded, before any request or app context, so the

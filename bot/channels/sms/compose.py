@@ -7,7 +7,7 @@ menu hint. Plain text only: no bullets or dashes outside GSM-7, because one such
 character would double the cost of an English page.
 
 An intent may carry a short `sms` answer beside its `answer` (checked to fit by
-budget.py); a text uses it and the chat and widget keep the long one. The long
+bot/engine/sms_budget.py); a text uses it and the chat and widget keep the long one. The long
 answer is *not* sent behind MORE as well. A resident who texts MORE asked for the
 rest: the other numbers and who said it, not the same answer again in more words,
 which would read like a repeat, cost them two or three more segments a page on a
@@ -20,7 +20,7 @@ blocks offer shorter forms (pages.py): a listing named only up to its first
 " (" or " - ", the attribution as "- speaker, year", and as a last resort the first
 listing's number alone, its whole line heading the next page. The attribution
 never leaves the first text: it shortens to make room for the first number, so the
-claim always arrives with who said it and when (budget.py checks it fits).
+claim always arrives with who said it and when (bot/engine/sms_budget.py checks it fits).
 
 The menu costs at most two segments in both languages: a short greeting, one line
 to say what to reply, and each topic by its `sms_label` (a word or two, else its

@@ -18,7 +18,7 @@ resident then learns whose number it was. And a block that `makes_room` (the att
 takes the longest of its forms that still leaves the block after it (the first
 number) the form it would have had without it: it never moves behind that block
 or to another page, because a claim must not reach a resident without who said it
-and when (budget.py makes sure its shortest form always fits).
+and when (bot/engine/sms_budget.py makes sure its shortest form always fits).
 """
 
 from __future__ import annotations

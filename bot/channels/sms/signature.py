@@ -6,7 +6,7 @@ Never against the Host header a request brings: that is the client's word, so a
 request signed for another app on the same Twilio account
 (http://other-app.example/sms), sent with that Host, would pass. Without
 PUBLIC_BASE_URL only a request to a loopback host (`make run`, `flask sms-try`) is
-checked against its own URL; production refuses to start without it (production.py).
+checked against its own URL; production refuses to start without it (bot/production.py).
 """
 
 from __future__ import annotations
