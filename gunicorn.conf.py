@@ -14,7 +14,7 @@ timeout = 30
 # Migrations and seeding run once in the master before workers fork.
 preload_app = True
 # X-Forwarded-* are trusted in one place only: the app's ProxyFix, for exactly
-# BOT_PROXY_FIX proxies (bot/sms/settings.py). Gunicorn's default trusts
+# BOT_PROXY_FIX proxies (bot/channels/sms/settings.py). Gunicorn's default trusts
 # X-Forwarded-Proto from 127.0.0.1 and ::1, so with PROXY_FIX=0 anything on the host
 # (or a local proxy passing the client's header through) could make plain http look
 # like https. With PROXY_FIX=N the app reads scheme, host and client address from the
@@ -22,7 +22,7 @@ preload_app = True
 # the environment is not read): set here, never left to its default.
 forwarded_allow_ips = ""
 
-# Logs: JSON lines on stderr, gunicorn's and the app's alike (bot/request_log.py).
+# Logs: JSON lines on stderr, gunicorn's and the app's alike (bot/platform/request_log.py).
 # Gunicorn's access log stays off: it would carry client addresses, raw paths and query
 # strings. The app writes its own redacted request line, with the request id, instead.
 accesslog = None
@@ -31,11 +31,11 @@ loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
 logconfig_dict = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"json": {"()": "bot.request_log.JsonFormatter"}},
-    "filters": {"redact": {"()": "bot.request_log.RedactFilter"}},
+    "formatters": {"json": {"()": "bot.platform.request_log.JsonFormatter"}},
+    "filters": {"redact": {"()": "bot.platform.request_log.RedactFilter"}},
     "handlers": {
         "stderr": {
-            "class": "bot.request_log.StderrHandler",
+            "class": "bot.platform.request_log.StderrHandler",
             "formatter": "json",
             "filters": ["redact"],
         },

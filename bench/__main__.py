@@ -19,9 +19,9 @@ import numpy as np
 from sklearn.model_selection import StratifiedKFold
 
 from bot import create_app, services
-from bot.knowledge import load
-from bot.normalise import Normaliser
-from bot.sessions import State
+from bot.engine.knowledge import load
+from bot.engine.normalise import Normaliser
+from bot.engine.sessions import State
 
 from .baseline import PlainClassifier
 from .known_failures import SETS
@@ -81,7 +81,7 @@ def line(name: str, r: dict) -> str:
 
 
 def cross_validation(knowledge) -> None:
-    from bot.matcher import Matcher
+    from bot.engine.matcher import Matcher
 
     settings = knowledge.model
     matcher = Matcher(knowledge, models=_unused_models())
@@ -134,8 +134,8 @@ def held_out(knowledge, engine_matcher) -> None:
 
 
 def main() -> None:
-    from bot.config import ROOT
-    from bot.matcher import Matcher
+    from bot.engine.matcher import Matcher
+    from bot.platform.config import ROOT
 
     knowledge = load(ROOT / "intents", ROOT / "resources")
     messages = [t for folder in SETS.values() for lang in LANGS

@@ -1,6 +1,6 @@
 """The plain classifier the engine must beat: TF-IDF words + linear SVM, argmax.
 
-Fitted on exactly what the engine learns from (bot.matcher.corpus), with
+Fitted on exactly what the engine learns from (bot.engine.matcher.corpus), with
 scikit-learn's defaults and no normalisation, thresholds or safety net, so `make
 bench` shows what the engine's own parts add.
 """
@@ -11,7 +11,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.pipeline import make_pipeline
 from sklearn.svm import LinearSVC
 
-from bot.matcher import Match, corpus
+from bot.engine.matcher import Match, corpus
 
 
 class PlainClassifier:

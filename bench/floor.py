@@ -17,7 +17,7 @@ from functools import cache
 from flask import jsonify, request
 
 from bot import create_app as _create_app
-from bot.sms.webhook import twiml
+from bot.channels.sms.webhook import twiml
 
 CHAT_REPLY_BYTES = 2148
 SMS_REPLY_BYTES = 282

@@ -19,8 +19,8 @@ import time
 from pathlib import Path
 
 from bot import create_app
-from bot.db import connect
-from bot.rate_limits import Counter
+from bot.platform.db import connect
+from bot.platform.rate_limits import Counter
 
 ROUNDS = 50
 

@@ -15,9 +15,9 @@ import time
 from pathlib import Path
 
 from bot import create_app, insight, services
-from bot.db import get_db
+from bot.engine.sessions import State
 from bot.insight import learned
-from bot.sessions import State
+from bot.platform.db import get_db
 
 from .quality import BLIND, load_sentences
 
@@ -59,7 +59,7 @@ def main() -> None:
             knowledge = services.engine().knowledge
             for _ in range(5):
                 start = time.perf_counter()
-                from bot.engine import Engine
+                from bot.engine.turn import Engine
 
                 Engine(source.apply(knowledge, db), engine.service)
                 rebuild.append((time.perf_counter() - start) * 1000)

@@ -13,9 +13,9 @@ import sys
 
 import yaml
 
-from bot.config import ROOT
-from bot.knowledge import load
-from bot.matcher import Matcher
+from bot.engine.knowledge import load
+from bot.engine.matcher import Matcher
+from bot.platform.config import ROOT
 
 from .quality import BLIND, HELD_OUT, evaluate, load_sentences
 

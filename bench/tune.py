@@ -24,12 +24,12 @@ import numpy as np
 import yaml
 from sklearn.model_selection import StratifiedKFold
 
-from bot.classifier import LinearModel, features, softmax
-from bot.config import ROOT
-from bot.knowledge import LANGS, load
-from bot.matcher import CATCH_ALL, EMERGENCY, Matcher, corpus
-from bot.normalise import Normaliser
-from bot.text import tokens
+from bot.engine.classifier import LinearModel, features, softmax
+from bot.engine.knowledge import LANGS, load
+from bot.engine.matcher import CATCH_ALL, EMERGENCY, Matcher, corpus
+from bot.engine.normalise import Normaliser
+from bot.engine.text import tokens
+from bot.platform.config import ROOT
 
 FOLDS = 5
 SEED = 0
@@ -189,7 +189,7 @@ def main(argv=None) -> None:
 
 def _unused_models():
     """`Matcher.decide` needs no fitted model; this keeps tuning from fitting one."""
-    from bot.matcher import Models
+    from bot.engine.matcher import Models
 
     return Models(intents=None, kinds=None)  # type: ignore[arg-type]
 

@@ -1,39 +1,21 @@
-"""Bilingual community-resource chatbot: one engine, one blueprint per channel."""
+"""Bilingual community-resource chatbot: one engine, one blueprint per channel.
+
+The app factory wires the layers together (ARCHITECTURE.md): bot.platform under
+everything, the conversation engine (bot.engine) and the directory (bot.directory),
+bot.services between them and their users, then the channels (bot.channels), the
+staff pages (bot.staff) and staff insight (bot.insight). Nothing imports this module
+but the WSGI server and `flask --app bot`.
+"""
 
 import os
-import secrets
 
 from flask import Flask
 
-from .config import DEFAULTS
-
-
-def _instance_secret(app: Flask, name: str) -> str:
-    """A per-installation secret kept in the instance folder, made on first start.
-
-    Production sets BOT_SECRET_KEY instead (see README); this keeps `make run` a
-    one-command start without shipping a shared default key.
-    """
-    path = os.path.join(app.instance_path, name)
-    try:
-        with open(path, encoding="ascii") as f:
-            value = f.read().strip()
-        if value:
-            return value
-    except FileNotFoundError:
-        pass
-    value = secrets.token_urlsafe(48)
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:  # another process made it first: use theirs
-        return _instance_secret(app, name)
-    with os.fdopen(fd, "w", encoding="ascii") as f:
-        f.write(value)
-    return value
+from .platform.config import DEFAULTS, _instance_secret
 
 
 def create_app(test_config=None) -> Flask:
-    from .db import private_files
+    from .platform.db import private_files
 
     private_files()  # before anything below makes a file (README "The database")
     app = Flask(__name__, instance_relative_config=True)
@@ -41,7 +23,8 @@ def create_app(test_config=None) -> Flask:
     app.config.from_prefixed_env("BOT")
     if test_config is not None:
         app.config.update(test_config)
-    from . import bounds, production, request_log
+    from . import production
+    from .platform import bounds, request_log
 
     bounds.init_app(app)  # <int:...> in every route, before any blueprint adds one
 
@@ -53,28 +36,37 @@ def create_app(test_config=None) -> Flask:
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret(app, "secret_key")
 
-    from . import admin, backup, chat, cli, db, errors, health, i18n, services, sms
+    from . import cli, health, services
+    from .channels import chat, sms
+    from .platform import backup, db, errors, i18n
+    from .staff import admin
 
     db.init_app(app)
     backup.init_app(app)
     i18n.init_app(app)
     errors.init_app(app)
-    from . import security  # headers on every response, errors and static files included
+    from .platform import security  # headers on every response, errors and static files included
 
     security.init_app(app)
     cli.init_app(app)
     services.build(app)
     app.register_blueprint(health.bp)
     app.register_blueprint(chat.bp)
-    from . import api_spec  # GET /api/openapi.json
+    from .channels import api_spec  # GET /api/openapi.json
 
     app.register_blueprint(api_spec.bp)
     app.register_blueprint(sms.bp)
+    # Staff insight adds its pages to the staff blueprint before it is registered; the
+    # staff pages import nothing from insight (tests/test_layers.py).
+    from . import insight
+    from .insight import views as insight_views  # noqa: F401 (registers the views)
+
     admin.init_app(app)
-    from . import widget  # /chat, /widget.js, CORS for /api/chat
+    insight.init_app(app)  # the queue and counts hooks, learned patterns, its CLI
+    from .channels import widget  # /chat, /widget.js, CORS for /api/chat
 
     app.register_blueprint(widget.bp)
-    from . import privacy, retention  # /privacy; the purge, its schedule, `flask purge`
+    from .platform import privacy, retention  # /privacy; the purge, its schedule, `flask purge`
 
     retention.init_app(app)
     app.register_blueprint(privacy.bp)

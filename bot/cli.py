@@ -4,7 +4,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from .knowledge import KnowledgeError, load
+from .engine.knowledge import KnowledgeError, load
 
 
 @click.command("check-intents")
@@ -36,8 +36,8 @@ def train_command():
     hash of the data it was fitted on; it is never committed."""
     import time
 
-    from .matcher import MODELS, fingerprint
-    from .normalise import Normaliser
+    from .engine.matcher import MODELS, fingerprint
+    from .engine.normalise import Normaliser
     from .services import _model_dir
 
     try:

@@ -15,7 +15,8 @@ import sqlite3
 import sqlite_utils
 from flask import Blueprint, current_app, jsonify
 
-from . import migrations, services
+from . import services
+from .platform import migrations
 
 bp = Blueprint("health", __name__)
 

@@ -10,7 +10,7 @@ start with the names of what is missing is cheaper than finding out from residen
 With the SMS channel on (a Twilio token set), BOT_PUBLIC_BASE_URL is required too, as
 an https URL: Twilio signs the URL it calls, and without the operator saying which
 that is, the only other source is the Host header each request brings, which the
-sender chooses (bot/sms/signature.py).
+sender chooses (bot/channels/sms/signature.py).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import os
 
 MIN_SECRET_CHARS = 32
 
-# setting -> environment variables that may carry it (as bot/sms/settings.py reads them)
+# setting -> environment variables that may carry it (as bot/channels/sms/settings.py reads them)
 REQUIRED = {
     "SECRET_KEY": ("BOT_SECRET_KEY",),
     "SENDER_HASH_KEY": ("BOT_SENDER_HASH_KEY",),
@@ -54,7 +54,7 @@ def problems(config) -> list[str]:
         elif len(value) < MIN_SECRET_CHARS:
             found.append(f"{env_names[0]} is shorter than {MIN_SECRET_CHARS} characters")
     if _value(config, "TWILIO_AUTH_TOKEN", RECOMMENDED["TWILIO_AUTH_TOKEN"]) is not None:
-        from .sms.signature import base_url_problem
+        from .channels.sms.signature import base_url_problem
 
         base = _value(config, "PUBLIC_BASE_URL", ("BOT_PUBLIC_BASE_URL",))
         if base is None:

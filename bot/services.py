@@ -3,6 +3,11 @@
 Blueprints call these instead of reaching into `app.extensions`, so tests and
 channels share one way in, and a channel can register a hook that sees every turn
 (staff insight counts, the unanswered-questions queue).
+
+The seam between the layers: it builds the engine (bot.engine) and hands it the
+directory's listings (bot.directory) at each turn, so neither imports the other's
+callers. May import: bot.platform, bot.engine and bot.directory; the channels, the
+staff pages and insight import it. tests/test_layers.py checks it.
 """
 
 from __future__ import annotations
@@ -13,11 +18,11 @@ from pathlib import Path
 import yaml
 from flask import current_app, g
 
-from . import directory
-from .db import get_db
-from .engine import Engine
-from .knowledge import KnowledgeError, load
-from .sessions import SessionCodec
+from .directory import listings as directory
+from .engine.knowledge import KnowledgeError, load
+from .engine.sessions import SessionCodec
+from .engine.turn import Engine
+from .platform.db import get_db
 
 _EXT = "bot"
 
@@ -62,7 +67,7 @@ def _state() -> dict:
 def engine() -> Engine:
     state = _state()
     if state["engine"] is None:
-        from .errors import ApiError, _messages
+        from .platform.errors import ApiError, _messages
 
         raise ApiError(503, *_messages()[503])
     if state["patterns"] is not None and not g.get("_patterns_checked"):

@@ -6,8 +6,8 @@ import re
 
 import pytest
 
-from bot import staff
-from bot.db import connect
+from bot.platform.db import connect
+from bot.staff import accounts as staff
 
 EMAIL = "ana.staff@tucsonaz.gov"
 PASSWORD = "correct horse battery staple"

@@ -15,7 +15,7 @@ from staff_pages import (  # noqa: F401 (fixtures)
     staff_client,
 )
 
-from bot import staff
+from bot.staff import accounts as staff
 
 
 def test_sign_in_and_out(client, account):  # noqa: F811
@@ -76,7 +76,7 @@ def test_password_change_ends_other_sessions(staff_client, db):  # noqa: F811
 @pytest.fixture
 def waits(monkeypatch):
     """The slow-down's waits, recorded instead of slept."""
-    from bot import sign_in_limits
+    from bot.staff import sign_in_limits
 
     seen = []
     monkeypatch.setattr(sign_in_limits, "sleep", seen.append)
@@ -178,7 +178,7 @@ def test_many_failures_are_told_to_staff_in_the_audit_log(app, account, db, wait
 
 
 def test_the_window_passes_and_refused_attempts_are_not_counted(app, account, db):  # noqa: F811
-    from bot.sign_in_limits import Limits
+    from bot.staff.sign_in_limits import Limits
 
     limits = Limits("k", 60, per_pair=2, per_address=100, slow_after=5, max_delay=2,
                     alert_after=10)  # fmt: skip
@@ -193,7 +193,7 @@ def test_the_window_passes_and_refused_attempts_are_not_counted(app, account, db
 
 
 def test_the_slow_down_doubles_and_is_capped():
-    from bot.sign_in_limits import Limits
+    from bot.staff.sign_in_limits import Limits
 
     limits = Limits("k", 900, 5, 20, slow_after=5, max_delay=2, alert_after=10)
     assert [limits.delay_for(n) for n in (0, 4, 5, 6, 7, 8, 9, 10**6)] == [
@@ -233,7 +233,7 @@ def test_every_admin_route_needs_staff(app, client, account, signed_in):  # noqa
             if signed_in:  # a session for an account disabled since: no longer staff
                 sign_in(visitor)
             if signed_in:
-                from bot.db import connect
+                from bot.platform.db import connect
 
                 staff.set_active(connect(app.config["DATABASE"]), EMAIL, False)
             resp = visitor.open(_concrete(rule), method=method)
@@ -360,7 +360,7 @@ def test_session_lifetimes_are_checked_at_start(make_app):
 
 
 def test_only_one_attempt_per_process_waits_so_residents_keep_their_threads(waits):
-    from bot import sign_in_limits
+    from bot.staff import sign_in_limits
 
     assert sign_in_limits.wait(0.5) and waits == [0.5]
     assert not sign_in_limits.wait(0)

@@ -1,9 +1,10 @@
 """Every staff route, signed in, with hostile values in every parameter: never a 500.
 
-The parameters are the ones the code reads (found in bot/admin and bot/insight/views.py,
-so a new one is walked the day it is added), sent in the query string and, on POST,
-in the form with a valid CSRF token: numbers too large for SQLite (25 nines), a CR LF
-header injection, and bytes that are not UTF-8; path ids get the same. The server
+The parameters are the ones the code reads (found in bot/staff/admin and
+bot/insight/views.py, so a new one is walked the day it is added), sent in the query
+string and, on POST, in the form with a valid CSRF token: numbers too large for
+SQLite (25 nines), a CR LF header injection, and bytes that are not UTF-8; path ids
+get the same. The server
 must answer each with a page, a redirect or a 4xx: no 500, no traceback, and no
 line break in a Location header.
 """
@@ -25,7 +26,7 @@ from staff_pages import (  # noqa: F401 (fixtures)
     staff_client,
 )
 
-from bot.config import ROOT
+from bot.platform.config import ROOT
 
 HUGE = "9" * 25
 # Raw query/form values, already percent-encoded as a client would send them.
@@ -36,7 +37,8 @@ HOSTILE = {
     "not UTF-8": "%ff%fe%c0%af",
     "NUL and DEL": "%00%7f",
 }
-SOURCES = [*sorted((ROOT / "bot" / "admin").glob("*.py")), ROOT / "bot" / "insight" / "views.py"]
+SOURCES = [*sorted((ROOT / "bot" / "staff" / "admin").glob("*.py")),
+           ROOT / "bot" / "insight" / "views.py"]
 _READ = re.compile(r"""(?:args|form|source)\.get(?:list)?\(\s*"(\w+)"|query_int\(\s*"(\w+)\"""")
 
 

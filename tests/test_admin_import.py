@@ -6,7 +6,7 @@ import zipfile
 from staff_pages import account, csrf_from, db, set_language, staff_client  # noqa: F401
 from test_import_export import new_row, rows_of, to_csv
 
-from bot import import_export, listing_edits
+from bot.directory import import_export, listing_edits
 
 
 def upload(client, content: bytes, filename="directory.csv"):

@@ -15,7 +15,7 @@ from staff_pages import (  # noqa: F401 (fixtures)
     staff_client,
 )
 
-from bot import listing_edits
+from bot.directory import listing_edits
 
 TPD = 22  # seeded: "Tucson Police Department - emergency and non-emergency"
 

@@ -12,8 +12,9 @@ import requests
 from live_server import live_server
 from staff_pages import EMAIL, PASSWORD
 
-from bot import create_app, staff
-from bot.db import connect
+from bot import create_app
+from bot.platform.db import connect
+from bot.staff import accounts as staff
 
 QUESTION = "I need a free lawyer for my immigration case"
 CONSULATE = 7  # seeded: the first legal listing shown for legal_help, with a phone

@@ -17,9 +17,11 @@ import yaml
 from twilio.request_validator import RequestValidator
 
 from bot import services
-from bot.config import ROOT
-from bot.knowledge import KnowledgeError, load
-from bot.sms import budget, compose, segments
+from bot.channels.sms import compose
+from bot.engine import sms_budget as budget
+from bot.engine import sms_segments as segments
+from bot.engine.knowledge import KnowledgeError, load
+from bot.platform.config import ROOT
 
 TOKEN = "ans0123456789abcdef0123456789abc"
 URL = "http://localhost/sms"

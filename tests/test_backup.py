@@ -8,8 +8,8 @@ import time
 import pytest
 
 from bot import create_app
-from bot.backup import BackupError, backup
-from bot.db import connect
+from bot.platform.backup import BackupError, backup
+from bot.platform.db import connect
 
 
 def integrity(path) -> list:

@@ -1,4 +1,4 @@
-"""The app compiles a missing or stale Spanish catalog when it starts (bot/i18n.py), so
+"""The app compiles a missing or stale Spanish catalog when it starts (bot/platform/i18n.py), so
 a host that never runs `make` still answers in Spanish (tests/test_install.py does it
 through pip and the Procfile)."""
 
@@ -8,8 +8,8 @@ from pathlib import Path
 
 from babel.support import Translations
 
-from bot import i18n
-from bot.config import ROOT
+from bot.platform import i18n
+from bot.platform.config import ROOT
 
 MORE = "Reply MORE for the rest."
 
@@ -85,7 +85,7 @@ def test_the_sms_check_counts_the_spanish_strings_even_where_no_catalog_is_compi
     """A read-only install compiles into instance/: the check in `flask check-intents`
     must still count "Responda MAS." and "(sin verificar)", not the English, or it
     would refuse (or pass) short texts by the wrong length."""
-    from bot.sms import budget
+    from bot.engine import sms_budget as budget
 
     translations = _translations(tmp_path)
     assert not list(translations.glob("*/LC_MESSAGES/*.mo"))

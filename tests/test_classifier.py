@@ -4,11 +4,11 @@ data they were fitted on; `flask train` fits from the data files."""
 import numpy as np
 import pytest
 
-from bot.classifier import LinearModel, features
-from bot.config import ROOT
-from bot.knowledge import load
-from bot.matcher import Matcher, corpus, fingerprint
-from bot.normalise import Normaliser
+from bot.engine.classifier import LinearModel, features
+from bot.engine.knowledge import load
+from bot.engine.matcher import Matcher, corpus, fingerprint
+from bot.engine.normalise import Normaliser
+from bot.platform.config import ROOT
 
 
 @pytest.fixture(scope="module")
@@ -47,7 +47,7 @@ def test_a_saved_model_reads_back_the_same(knowledge, tmp_path):
 def test_the_fingerprint_follows_the_data(knowledge):
     from dataclasses import replace
 
-    from bot.training import Example
+    from bot.engine.training import Example
 
     more = replace(knowledge, examples=[*knowledge.examples,
                                         Example("una frase nueva", "legal_help", "es")])
@@ -68,7 +68,7 @@ def test_flask_train_writes_the_model_to_the_instance_folder(make_app, tmp_path)
 
 
 def test_a_broken_cached_model_is_fitted_again(knowledge, tmp_path):
-    from bot.matcher import _ModelCache
+    from bot.engine.matcher import _ModelCache
 
     fp = fingerprint(knowledge)
     intents, _ = _ModelCache.paths(tmp_path, fp)

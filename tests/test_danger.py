@@ -4,9 +4,9 @@ another city's question gets an honest "only Tucson"; both through POST /api/cha
 import pytest
 import yaml
 
-from bot.config import ROOT
-from bot.danger import DangerLexicon
-from bot.text import tokens
+from bot.engine.danger import DangerLexicon
+from bot.engine.text import tokens
+from bot.platform.config import ROOT
 
 # The messages issue 14 found going to out_of_scope, and the kind each is.
 MISSED_BEFORE = [

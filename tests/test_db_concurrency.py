@@ -14,7 +14,7 @@ import threading
 
 import pytest
 
-from bot.db import connect, get_db, upgrade
+from bot.platform.db import connect, get_db, upgrade
 
 
 def test_a_transaction_that_reads_then_writes_waits_for_another_writer(tmp_path):

@@ -6,9 +6,11 @@ import pytest
 import sqlite_utils
 from staff_pages import db  # noqa: F401 (fixture)
 
-from bot import directory, listing_edits, services
-from bot.listing_edits import Actor
-from bot.sessions import State
+from bot import services
+from bot.directory import listing_edits
+from bot.directory import listings as directory
+from bot.directory.listing_edits import Actor
+from bot.engine.sessions import State
 
 CLI = Actor("cli:test")
 
@@ -137,8 +139,8 @@ def test_directory_check_command(runner, db):  # noqa: F811
 
 
 def test_upgrade_from_the_first_schema_indexes_existing_listings(tmp_path):
-    from bot import db as database
-    from bot import migrations
+    from bot.platform import db as database
+    from bot.platform import migrations
 
     path = str(tmp_path / "old.sqlite3")
     old = database.connect(path)

@@ -2,7 +2,7 @@
 
 import pytest
 
-from bot.config import ROOT
+from bot.platform.config import ROOT
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 

@@ -25,7 +25,7 @@ from hypothesis import strategies as st
 from twilio.request_validator import RequestValidator
 
 from bot import create_app
-from bot.api_spec import spec
+from bot.channels.api_spec import spec
 from tests.staff_pages import EMAIL, PASSWORD, csrf_from
 from tests.test_security_headers import concrete
 
@@ -300,8 +300,8 @@ def test_every_route_anonymous(app):
 
 
 def test_every_route_signed_in_with_a_valid_csrf_token(app, tmp_path):
-    from bot import staff
-    from bot.db import connect
+    from bot.platform.db import connect
+    from bot.staff import accounts as staff
 
     db = connect(app.config["DATABASE"])
     staff.create(db, EMAIL, PASSWORD)

@@ -6,7 +6,7 @@ import zipfile
 
 from staff_pages import db  # noqa: F401 (fixture)
 
-from bot import hsds, listing_edits
+from bot.directory import hsds, listing_edits
 
 
 def read(db):  # noqa: F811

@@ -6,9 +6,10 @@ import io
 import pytest
 from staff_pages import db  # noqa: F401 (fixture)
 
-from bot import audit, import_export, listing_edits
-from bot.import_export import COLUMNS, Stale
-from bot.listing_edits import Actor
+from bot.directory import import_export, listing_edits
+from bot.directory.import_export import COLUMNS, Stale
+from bot.directory.listing_edits import Actor
+from bot.platform import audit
 
 ACTOR = Actor("cli:test")
 

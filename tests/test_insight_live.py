@@ -11,8 +11,9 @@ import requests
 from live_server import live_server
 from staff_pages import EMAIL, PASSWORD
 
-from bot import create_app, staff
-from bot.db import connect
+from bot import create_app
+from bot.platform.db import connect
+from bot.staff import accounts as staff
 
 QUESTION = "¿Me quitan la custodia de mis hijos si me detiene inmigración?"
 

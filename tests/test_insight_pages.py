@@ -112,8 +112,8 @@ def test_every_worker_answers_from_the_new_pattern_without_a_restart(tmp_path):
     config = {"TESTING": True, "DATABASE": str(tmp_path / "bot.sqlite3"), "SECRET_KEY": "k"}
     one, two = create_app(config), create_app(config)
     assert chat(two.test_client(), QUESTION)["intent"] == "out_of_scope"  # two built its engine
-    from bot import staff
-    from bot.db import connect
+    from bot.platform.db import connect
+    from bot.staff import accounts as staff
 
     staff.create(connect(config["DATABASE"]), EMAIL, "correct horse battery staple")
     browser = one.test_client()
@@ -328,9 +328,9 @@ def test_export_then_prune_learned_patterns(tmp_path):
 
     import yaml
 
-    from bot.config import ROOT
-    from bot.db import connect
     from bot.insight import learned
+    from bot.platform.config import ROOT
+    from bot.platform.db import connect
 
     intents = tmp_path / "intents"
     shutil.copytree(ROOT / "intents", intents)

@@ -9,9 +9,10 @@ from datetime import date, timedelta
 import pytest
 from twilio.request_validator import RequestValidator
 
-from bot import create_app, retention
-from bot.db import connect
+from bot import create_app
 from bot.insight import _flush_at_exit, counts, flush_counts, queue, weeks
+from bot.platform import retention
+from bot.platform.db import connect
 
 TOKEN = "0123456789abcdef0123456789abcdef"
 PII_QUESTION = ("me llamo Rosa López, me quitan la custodia de mis hijos si me detiene "

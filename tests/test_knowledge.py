@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.config import ROOT
-from bot.knowledge import REQUIRED_INTENTS, KnowledgeError, load
+from bot.engine.knowledge import REQUIRED_INTENTS, KnowledgeError, load
+from bot.platform.config import ROOT
 
 INTENTS = ROOT / "intents"
 RESOURCES = ROOT / "resources"

@@ -4,11 +4,13 @@ emergency kinds, and the same corrections applied to a directory seeded before t
 import pytest
 from staff_pages import db  # noqa: F401 (fixture)
 
-from bot import db as database
-from bot import directory, seed, services
-from bot import migrations as migrations_module
-from bot.config import ROOT
-from bot.validation import EMERGENCY_CATEGORIES, offers_emergency_number
+from bot import services
+from bot.directory import listings as directory
+from bot.directory.validation import EMERGENCY_CATEGORIES, offers_emergency_number
+from bot.platform import db as database
+from bot.platform import migrations as migrations_module
+from bot.platform import seed
+from bot.platform.config import ROOT
 
 # Topics where the person asking may well be undocumented and needs a lawyer.
 FOR_UNDOCUMENTED = ("legal_help", "status_check", "deportation_force", "federal_cooperation")

@@ -12,9 +12,10 @@ from staff_pages import account, csrf_from, db, staff_client  # noqa: F401 (fixt
 from test_admin_listings import edit
 from test_import_export import rows_of, to_csv
 
-from bot import directory, hsds, import_export, listing_edits
-from bot.listing_edits import Actor
-from bot.validation import clean_listing, offers_emergency_number
+from bot.directory import hsds, import_export, listing_edits
+from bot.directory import listings as directory
+from bot.directory.listing_edits import Actor
+from bot.directory.validation import clean_listing, offers_emergency_number
 
 CLI = Actor("cli:test")
 # English words that the seed's phone labels and languages used to carry into Spanish

@@ -12,7 +12,7 @@ import pytest
 from twilio.request_validator import RequestValidator
 
 from bot import create_app
-from bot.request_log import HEADER, JsonFormatter, RedactFilter, json_handler, redact
+from bot.platform.request_log import HEADER, JsonFormatter, RedactFilter, json_handler, redact
 
 TOKEN = "0123456789abcdef0123456789abcdef"
 NUMBER = "+15205551234"

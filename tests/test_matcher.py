@@ -7,9 +7,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from rapidfuzz import fuzz, process
 
-from bot.config import ROOT
-from bot.knowledge import load
-from bot.matcher import NEAR_EXACT, Matcher, NearPatterns
+from bot.engine.knowledge import load
+from bot.engine.matcher import NEAR_EXACT, Matcher, NearPatterns
+from bot.platform.config import ROOT
 
 
 @pytest.fixture(scope="module")

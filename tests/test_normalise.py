@@ -8,10 +8,10 @@ from conftest import scaled
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.knowledge import load
-from bot.matcher import Matcher
-from bot.normalise import _FILLERS, Normaliser, _Phrases
-from bot.text import tokens
+from bot.engine.knowledge import load
+from bot.engine.matcher import Matcher
+from bot.engine.normalise import _FILLERS, Normaliser, _Phrases
+from bot.engine.text import tokens
 
 
 def reference_rewrite(phrases: dict[tuple[str, ...], str], words: list[str]) -> list[str]:

@@ -1,4 +1,4 @@
-"""The chat API's OpenAPI description (bot/api_spec/openapi.yaml) and the app agree:
+"""The chat API's OpenAPI description (bot/channels/api_spec/openapi.yaml) and the app agree:
 schemathesis generates valid and invalid requests from it, sends them to the WSGI
 app, and checks every answer against it; real answers in both languages too."""
 
@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from schemathesis import GenerationMode
 
 from bot import create_app
-from bot.api_spec import spec
+from bot.channels.api_spec import spec
 
 
 def make_app(tmp_path):

@@ -13,10 +13,11 @@ from markdown_it.common.utils import escapeHtml
 from twilio.request_validator import RequestValidator
 
 from bot import create_app, services
-from bot.config import DEFAULTS, ROOT
-from bot.privacy import FILES
-from bot.sms import replies, segments
-from bot.sms.store import REPLY_MAX_AGE
+from bot.channels.sms import replies
+from bot.channels.sms.store import REPLY_MAX_AGE
+from bot.engine import sms_segments as segments
+from bot.platform.config import DEFAULTS, ROOT
+from bot.platform.privacy import FILES
 
 TOKEN = "privacy-page-test-token"
 DAY = 24 * 3600
@@ -104,7 +105,7 @@ def test_the_policy_says_what_it_cannot_promise():
 
 
 def test_the_button_names_in_the_policy_are_the_chats_own(app):
-    from bot import widget
+    from bot.channels import widget
 
     with app.test_request_context():
         strings = widget.strings_for_all_languages()
@@ -168,7 +169,7 @@ def test_the_page_loads_nothing_from_elsewhere_and_runs_no_script(client):
 
 
 def test_raw_html_in_the_policy_would_be_shown_as_text_not_run(monkeypatch, tmp_path):
-    from bot import privacy
+    from bot.platform import privacy
 
     hostile = tmp_path / "PRIVACY.md"
     hostile.write_text("# Policy\n\n<script>alert(1)</script> [x](javascript:alert(1))\n")

@@ -16,8 +16,8 @@ import sys
 import pytest
 
 from bot import _instance_secret, create_app
-from bot.backup import backup
-from bot.db import get_db
+from bot.platform.backup import backup
+from bot.platform.db import get_db
 
 
 @pytest.fixture

@@ -15,10 +15,10 @@ import yaml
 
 from bench.known_failures import SETS
 from bench.quality import load_sentences
-from bot.config import ROOT
-from bot.knowledge import load
-from bot.language import LanguageDetector
-from bot.matcher import Matcher
+from bot.engine.knowledge import load
+from bot.engine.language import LanguageDetector
+from bot.engine.matcher import Matcher
+from bot.platform.config import ROOT
 
 DATA = Path(__file__).parent / "data"
 LANGS = ("en", "es")

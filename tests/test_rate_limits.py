@@ -7,9 +7,10 @@ import re
 
 import pytest
 
-from bot import create_app, rate_limits, retention
-from bot.db import connect
-from bot.rate_limits import WINDOW_SECONDS, Counter, purge
+from bot import create_app
+from bot.platform import rate_limits, retention
+from bot.platform.db import connect
+from bot.platform.rate_limits import WINDOW_SECONDS, Counter, purge
 from tests.staff_pages import EMAIL, account, csrf_from, set_language, sign_in  # noqa: F401
 
 HASH_KEY = "test-sender-hash-key"
@@ -204,7 +205,7 @@ def test_sign_in_refusal_has_retry_after_in_the_staff_language(client, account, 
 
 
 def test_sign_in_keys_are_hmacs_under_the_sender_hash_key(client, account, db):  # noqa: F811
-    from bot.sign_in_limits import keyed_hash
+    from bot.staff.sign_in_limits import keyed_hash
 
     sign_in(client, password="wrong guess 123")
     keys = {r["key"] for r in db.query("select key from sign_in_attempts")}

@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from bot import create_app, retention
-from bot.db import connect
+from bot import create_app
+from bot.platform import retention
+from bot.platform.db import connect
 
 DAY = 24 * 3600
 
@@ -278,7 +279,7 @@ def test_every_table_that_keeps_something_has_a_purger_or_a_reason(app):
     purged = set().union(*(PURGED_BY.get(name, {name}) for name, _ in retention.purgers()))
     unexplained = tables - purged - set(KEPT_ON_PURPOSE)
     assert not unexplained, (
-        f"{sorted(unexplained)}: register a purger in bot/retention.py's registry, or add "
+        f"{sorted(unexplained)}: register a purger in bot/platform/retention.py's registry, or add "
         "the table to KEPT_ON_PURPOSE with the reason, and say so in PRIVACY.md"
     )
     assert {"sms_senders", "sms_replies", "rate_limits", "unanswered_questions"} <= purged

@@ -5,7 +5,7 @@ import pytest
 from werkzeug.routing.converters import NumberConverter
 
 from bot import create_app
-from bot.security import STRICT_CSP
+from bot.platform.security import STRICT_CSP
 
 HOST = "https://www.city.example"
 FRAMABLE = {"/chat"}  # the only page a host site may frame (ALLOWED_EMBED_ORIGINS)
@@ -22,7 +22,7 @@ def concrete(rule) -> str:
     """A URL for a rule, with made-up values for its variables."""
     values = {"filename": "widget/chat.css"}
     for name in rule.arguments:
-        number = isinstance(rule._converters[name], NumberConverter)  # bot.bounds.BoundedInt too
+        number = isinstance(rule._converters[name], NumberConverter)  # bounds.BoundedInt too
         values.setdefault(name, 1 if number else "x")
     url = rule.rule
     for name, value in values.items():

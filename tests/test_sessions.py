@@ -6,7 +6,7 @@ import hmac
 import pytest
 from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 
-from bot.sessions import _PURPOSE, SessionCodec, State
+from bot.engine.sessions import _PURPOSE, SessionCodec, State
 
 SECRET = "test-secret-key-that-is-long-enough"
 

@@ -17,8 +17,9 @@ from hypothesis import strategies as st
 from twilio.request_validator import RequestValidator
 
 from bot import services
-from bot.sms import keywords, replies, segments
-from bot.sms import store as store_module
+from bot.channels.sms import keywords, replies
+from bot.channels.sms import store as store_module
+from bot.engine import sms_segments as segments
 
 TOKEN = "0123456789abcdef0123456789abcdef"
 HASH_KEY = "test-sender-hash-key"
@@ -621,10 +622,10 @@ def test_replies_expire_after_a_day_and_idle_conversations_are_forgotten(app):
         conn.execute("update sms_senders set updated_at = updated_at - 86401")
     conn.close()
     # Before the purge reaches them, an expired conversation is already forgotten.
-    from bot.sms.store import Sender, Store
+    from bot.channels.sms.store import Sender, Store
 
     with app.app_context():
-        from bot.db import get_db
+        from bot.platform.db import get_db
 
         store = Store(get_db(), app.config["SENDER_HASH_KEY"])
         now, age = int(time.time()), app.config["SMS_STATE_MAX_AGE"]
@@ -633,9 +634,9 @@ def test_replies_expire_after_a_day_and_idle_conversations_are_forgotten(app):
         assert store.load_fresh(me, now, age) == Sender(me)
         assert store.load_fresh(stopped, now, age) == Sender(stopped, opted_out=True)
     phone.one("thanks")
-    # The purge (hourly, bot/retention.py) removes the expired rows themselves.
-    from bot import retention
-    from bot.db import connect
+    # The purge (hourly, bot/platform/retention.py) removes the expired rows themselves.
+    from bot.platform import retention
+    from bot.platform.db import connect
 
     db = connect(app.config["DATABASE"])
     retention.run(db, int(time.time()), app.config)

@@ -13,12 +13,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot import services
-from bot.config import ROOT
-from bot.knowledge import KnowledgeError, load
-from bot.sessions import State
-from bot.sms import budget, compose, replies, segments
-from bot.sms.pages import Block, cut_points, paginate
-from bot.sms.segments import GSM7, GSM7_BASIC, GSM7_EXTENSION, UCS2
+from bot.channels.sms import compose, replies
+from bot.channels.sms.pages import Block, cut_points, paginate
+from bot.engine import sms_budget as budget
+from bot.engine import sms_segments as segments
+from bot.engine.knowledge import KnowledgeError, load
+from bot.engine.sessions import State
+from bot.engine.sms_segments import GSM7, GSM7_BASIC, GSM7_EXTENSION, UCS2
+from bot.platform.config import ROOT
 
 MORE = "Reply MORE for the rest."
 PHONE = re.compile(r"\(\d{3}\) \d{3}-\d{4}|1-\d{3}-\d{3}-\d{4}|\d{3} \d{3} \d{4}")

@@ -16,7 +16,8 @@ from live_server import live_server
 from twilio.request_validator import RequestValidator
 
 from bot import create_app, services
-from bot.sms import compose, replies, segments
+from bot.channels.sms import compose, replies
+from bot.engine import sms_segments as segments
 
 pytestmark = pytest.mark.server
 

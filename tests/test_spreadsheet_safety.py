@@ -12,10 +12,10 @@ from staff_pages import account, csrf_from, db, staff_client  # noqa: F401 (fixt
 from test_admin_import import apply, upload
 from test_import_export import new_row, to_csv
 
-from bot import import_export, listing_edits, spreadsheet
+from bot.directory import import_export, listing_edits, spreadsheet
+from bot.directory.listing_edits import Actor
+from bot.directory.validation import clean_listing
 from bot.insight import counts
-from bot.listing_edits import Actor
-from bot.validation import clean_listing
 
 FORMULAS = ["=HYPERLINK(\"http://evil.example\",\"911\")", "+1+1", "-2+3", "@SUM(A1)",
             "\tx", "\rx", "'=already quoted", "''", "'plain"]  # fmt: skip

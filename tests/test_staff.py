@@ -2,7 +2,7 @@
 
 from staff_pages import EMAIL, PASSWORD, db  # noqa: F401 (fixture)
 
-from bot import staff
+from bot.staff import accounts as staff
 
 
 def test_create_hashes_with_argon2id(runner, db):  # noqa: F811

@@ -6,9 +6,9 @@ import pytest
 
 from bench.known_failures import SETS
 from bench.quality import load_sentences
-from bot.config import ROOT
-from bot.knowledge import KnowledgeError, load
-from bot.training import key
+from bot.engine.knowledge import KnowledgeError, load
+from bot.engine.training import key
+from bot.platform.config import ROOT
 
 CONTENT = ("report_crime", "deportation_force", "federal_cooperation", "status_check",
            "policy_unchanged", "sanctuary_city", "racial_profiling", "city_support",

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from babel.messages.pofile import read_po
 
-from bot.config import ROOT
+from bot.platform.config import ROOT
 
 TRANSLATIONS = ROOT / "translations"
 

@@ -5,8 +5,8 @@ import csv
 import pytest
 from flask_babel import force_locale
 
-from bot.seed import SEED_FILE
-from bot.validation import clean_listing, email_problem, phone_problem, website_problem
+from bot.directory.validation import clean_listing, email_problem, phone_problem, website_problem
+from bot.platform.seed import SEED_FILE
 
 GOOD = {"name": "Clínica", "description": "Free clinic", "description_es": "Clínica gratis",
         "categories": "health", "status": "active"}  # fmt: skip

@@ -5,9 +5,14 @@ the process for COUNTS_FLUSH_SECONDS and then written with the others (counts.py
 that ended `out_of_scope` also leaves its question in the unanswered-questions
 queue, scrubbed first (bot/insight/scrub.py), with no sender, session or time finer
 than a day, unless QUEUE_ENABLED is false. Staff read the queue grouped by
-similarity (bot/admin pages, bot/insight/views.py), turn a group into a pattern the
-matcher reads at the next request (learned.py), or dismiss it; either deletes the
-group's questions, and the rest expire after QUEUE_RETENTION_DAYS (retention.py).
+similarity (bot/insight/views.py, pages on the staff blueprint), turn a group into
+a pattern the matcher reads at the next request (learned.py), or dismiss it; either
+deletes the group's questions, and the rest expire after QUEUE_RETENTION_DAYS
+(bot/platform/retention.py).
+
+May import: bot.platform, bot.engine, bot.directory, bot.services and bot.staff (its
+pages sit on the staff blueprint, behind staff sign-in). Nothing imports insight
+except the app factory (bot/__init__.py). tests/test_layers.py checks it.
 """
 
 from __future__ import annotations
@@ -19,9 +24,9 @@ import sqlite3
 
 from flask import current_app
 
-from .. import db as database
 from .. import services
-from ..db import get_db
+from ..platform import db as database
+from ..platform.db import get_db
 from . import counts, queue, weeks
 from .learned import LearnedPatterns
 

@@ -15,8 +15,8 @@ import yaml
 from flask import current_app
 from flask.cli import with_appcontext
 
-from ..db import connect
-from ..knowledge import KnowledgeError, load
+from ..engine.knowledge import KnowledgeError, load
+from ..platform.db import connect
 from . import learned
 
 

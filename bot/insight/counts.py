@@ -21,7 +21,8 @@ import time
 from collections import Counter
 from datetime import timedelta
 
-from .. import retention, spreadsheet
+from ..directory import spreadsheet
+from ..platform import retention
 from . import weeks
 
 NOT_QUESTIONS = ("opt_out", "opt_in")  # subscription changes, not questions

@@ -19,9 +19,9 @@ from dataclasses import replace
 
 from flask_babel import gettext as _
 
-from .. import audit
-from ..knowledge import LANGS, Knowledge
-from ..text import tokens
+from ..engine.knowledge import LANGS, Knowledge
+from ..engine.text import tokens
+from ..platform import audit
 from .scrub import PLACEHOLDERS, scrub
 
 log = logging.getLogger(__name__)

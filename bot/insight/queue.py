@@ -18,8 +18,8 @@ from datetime import date, timedelta
 
 from rapidfuzz import fuzz, process
 
-from .. import retention
-from ..text import tokens
+from ..engine.text import tokens
+from ..platform import retention
 from . import weeks
 from .scrub import scrub, without_placeholders
 
@@ -73,7 +73,7 @@ class Group:
 
 
 def normalise(text: str) -> str:
-    """Folded words (bot/text.py): case, accents and punctuation do not split a group.
+    """Folded words (bot/engine/text.py): case, accents and punctuation do not split a group.
 
     Not the matcher's canonical form: that changes with every learned pattern, and a
     group must keep its key between the page and the form posted from it."""

@@ -24,7 +24,7 @@ import phonenumbers
 import yaml
 from wordfreq import zipf_frequency
 
-from ..text import fold
+from ..engine.text import fold
 
 _DATA = Path(__file__).with_name("names.yaml")
 

@@ -20,10 +20,11 @@ from flask import (
 from flask_babel import format_date
 from flask_babel import gettext as _
 
-from .. import audit, services
-from ..admin import bp
-from ..bounds import query_int
-from ..db import get_db
+from .. import services
+from ..platform import audit
+from ..platform.bounds import query_int
+from ..platform.db import get_db
+from ..staff.admin import bp
 from . import counts, flush_counts, learned, queue, weeks
 
 DEFAULT_WEEKS, MAX_WEEKS = 12, 104

@@ -1,0 +1,82 @@
+"""The safety net under the classifier: words of danger, by kind, kept as data.
+
+Missing someone in danger is the worst failure this service can have, and a
+classifier trained on a few hundred emergencies will meet ways of saying it that it
+never saw ("toddler swallowed a button battery"). So a message with a word or
+phrase of intents/_danger.yaml is an emergency unless the classifier is sure it is
+about something else (bot/engine/matcher.py), and the kind of danger (medical, fire, ...)
+picks the reply: 911 first, then the numbers for that kind.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .text import tokens
+from .wordlists import WordList
+
+# When two kinds are named equally ("he stabbed me and I'm bleeding"), the one
+# whose reply matters most for the person writing comes first.
+PRIORITY = ("self_harm", "violence", "poisoning", "fire", "medical")
+
+
+@dataclass(frozen=True)
+class Danger:
+    kinds: tuple[str, ...]  # every kind named, the one to answer first
+    fear: bool  # immigration enforcement named too ("... but I have no papers")
+    named: bool = False  # a danger word found, of a kind or of none ("I'm in danger")
+    certain: bool = False  # one of the words that are danger whatever else is said
+
+    @property
+    def kind(self) -> str | None:
+        return self.kinds[0] if self.kinds else None
+
+
+class DangerLexicon:
+    def __init__(self, data: dict, langs=("en", "es")):
+        always = data.get("always", {})
+
+        def words(*blocks):
+            return WordList(w for b in blocks for lang in langs for w in (b or {}).get(lang, []))
+
+        self._kinds = {kind: words(by_lang, always.get(kind))
+                       for kind, by_lang in data.get("kinds", {}).items()}  # fmt: skip
+        self._any = words(data.get("any"), always.get("any"))
+        self._always = words(*always.values())
+        self._not = words(data.get("not"))
+        self._all_words = {t for block in [*data.get("kinds", {}).values(), *always.values(),
+                                           data.get("any") or {}, data.get("immigration") or {}]
+                           for lang in langs for e in block.get(lang, [])
+                           for t in tokens(e) if len(t) > 3}  # fmt: skip
+        fear = data.get("immigration", {})
+        self._fear = WordList(w for lang in langs for w in fear.get(lang, []))
+        order = {k: n for n, k in enumerate(PRIORITY)}
+        self._rank = lambda kind: order.get(kind, len(order))
+
+    def words(self) -> set[str]:
+        """Every word of every entry: typo correction corrects to them too, so
+        "aogando" is "ahogando", not "abogado"."""
+        return self._all_words
+
+    def find(self, words: list[str]) -> Danger:
+        """`words` are the message's folded tokens (bot/engine/text.py)."""
+        words = self._not.without(words)
+        longest: dict[str, int] = {}
+        for kind, wordlist in self._kinds.items():
+            found = wordlist.find(words)
+            if found:
+                longest[kind] = max(len(e) - (e[-1] == "*") for e in found)
+        # Self-harm first whenever it is named: "me quiero matar" holds "matar" too,
+        # and must get 988, not a domestic-violence line.
+        kinds = sorted(longest, key=lambda k: (k != "self_harm", -longest[k], self._rank(k)))
+        named = bool(kinds) or bool(self._any.find(words))
+        certain = bool(self._always.find(words))
+        return Danger(tuple(kinds), bool(self._fear.find(words)), named, certain)
+
+
+def either(a: Danger, b: Danger) -> Danger:
+    """What two readings of a message (as written, and typos corrected) find."""
+    kinds = tuple(dict.fromkeys(a.kinds + b.kinds))
+    if "self_harm" in kinds:
+        kinds = ("self_harm", *(k for k in kinds if k != "self_harm"))
+    return Danger(kinds, a.fear or b.fear, a.named or b.named, a.certain or b.certain)

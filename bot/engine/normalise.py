@@ -1,0 +1,149 @@
+"""A resident's message as the classifier reads it: shorthand expanded, typos fixed.
+
+Residents write stories, typos and SMS shorthand in two languages. Before any
+feature is taken, words are folded (bot/engine/text.py), shorthand is expanded ("xq" ->
+"porque"), typos are corrected against the data's own vocabulary with rapidfuzz,
+synonyms are mapped ("migra" -> "ice") and phrases become one word ("trabaja con la
+migra" -> "cooperate"). Everything it knows comes from intents/_lexicon.yaml and the
+intents' patterns and keywords: a new city or a new word is a data change.
+
+Cross-validation over the training data (`make bench`, "what normalisation adds")
+keeps this step only as far as it helps the classifier.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from rapidfuzz import process
+from rapidfuzz.distance import Indel, Levenshtein
+from wordfreq import zipf_frequency
+
+from .knowledge import LANGS, Knowledge
+from .text import squeeze, tokens
+
+# A word this common in English or Spanish (Zipf scale, wordfreq) is a real word,
+# not a typo: "account" must not be "corrected" to the pattern word "accent".
+REAL_WORD_ZIPF = 3.0
+_DOUBLE = re.compile(r"(.)\1+")
+# Words a phrase may have in between: "trabaja con la migra" is "trabaja con ice".
+_FILLERS = frozenset(
+    ["the", "a", "an", "la", "el", "los", "las", "al", "un", "una", "de", "del", "lo", "le", "les"]
+)
+
+
+class _Phrases:
+    """Phrases rewritten to one word ("trabaja con la migra" -> "cooperate"), on words.
+
+    Longest phrase first, so "because i was speaking spanish" beats "speaking
+    spanish"; filler words ("la", "the") may come between a phrase's words; matches
+    do not overlap and are taken left to right. This was one regular expression
+    over the joined words, with every phrase as an alternative: 0.26 ms a message.
+    Here only the phrases that start with the word at hand are tried, with the same
+    order and the same result (tests/test_normalise.py keeps the expression).
+    """
+
+    def __init__(self, phrases: dict[tuple[str, ...], str]):
+        self._by_first: dict[str, list[tuple[tuple[str, ...], str]]] = {}
+        for words in sorted(phrases, key=len, reverse=True):  # stable: data order kept
+            self._by_first.setdefault(words[0], []).append((words, phrases[words]))
+
+    def rewrite(self, words: list[str]) -> list[str]:
+        out: list[str] = []
+        i, n = 0, len(words)
+        while i < n:
+            for phrase, word in self._by_first.get(words[i], ()):
+                end = self._rest(words, i + 1, phrase, 1)
+                if end is not None:
+                    out.append(word)
+                    i = end
+                    break
+            else:
+                out.append(words[i])
+                i += 1
+        return out
+
+    def _rest(self, words: list[str], at: int, phrase: tuple[str, ...], k: int) -> int | None:
+        """Where phrase[k:] ends when it starts at words[at] after any fillers, or None.
+
+        Fillers are tried most first, then fewer, as the regular expression did."""
+        if k == len(phrase):
+            return at
+        last = at
+        while last < len(words) and words[last] in _FILLERS:
+            last += 1
+        for start in range(min(last, len(words) - 1), at - 1, -1):
+            if words[start] == phrase[k]:
+                end = self._rest(words, start + 1, phrase, k + 1)
+                if end is not None:
+                    return end
+        return None
+
+
+class Normaliser:
+    """`canonical(text)`: the message's words after shorthand, typo, synonym and
+    phrase mapping. Each step can be turned off, so cross-validation can say what
+    each one adds."""
+
+    def __init__(self, knowledge: Knowledge, *, typos: bool = True, lexicon: bool = True,
+                 extra_words: set[str] = frozenset()):  # fmt: skip
+        lex = knowledge.lexicon if lexicon else {}
+        self.typos = typos
+        self.spellings = {k: v.split() for k, v in lex.get("spellings", {}).items()}
+        self.synonyms = dict(lex.get("synonyms", {}))
+        phrases = {}
+        for text, word in lex.get("phrases", {}).items():
+            words = [self.synonyms.get(w, w) for w in self._expand(tokens(text))]
+            phrases[tuple(words)] = word
+        self._phrases = _Phrases(phrases)
+        # The vocabulary typos are corrected to: the words the curated data uses
+        # (patterns, keywords, lexicon), not every training sentence, whose own typos
+        # would become targets.
+        words: set[str] = set(self.synonyms) | set(self.synonyms.values())
+        for phrase, word in phrases.items():
+            words.update(phrase)
+            words.add(word)
+        for intent in knowledge.intents.values():
+            for lang in LANGS:
+                block = intent.lang[lang]
+                for text in block["patterns"] + block.get("keywords", []):
+                    words.update(self._expand(tokens(text)))
+        words |= set(extra_words)  # e.g. the danger words (bot/danger.py)
+        self.vocabulary = sorted(words)
+        self._vocab_set = frozenset(words)
+        self._correct = lru_cache(maxsize=20000)(self._correct_uncached)
+
+    def _expand(self, words: list[str]) -> list[str]:
+        out: list[str] = []
+        for w in words:
+            out.extend(self.spellings.get(w, [w]))
+        return out
+
+    def _correct_uncached(self, word: str) -> str:
+        if word in self._vocab_set or word.isdigit():
+            return word
+        for candidate in (squeeze(word, 2), squeeze(word, 1), _DOUBLE.sub(r"\1", word)):
+            if candidate in self._vocab_set:
+                return candidate
+        word = squeeze(word, 1)
+        if not self.typos or len(word) < 4 or word in self._vocab_set:
+            return word
+        if max(zipf_frequency(word, "en"), zipf_frequency(word, "es")) >= REAL_WORD_ZIPF:
+            return word
+        limit = 1 if len(word) <= 6 else 2
+        found = process.extract(
+            word, self.vocabulary, scorer=Levenshtein.distance, score_cutoff=limit, limit=None
+        )
+        if not found:
+            return word
+        # Ties go to the word reached by adding or dropping letters, not changing them:
+        # "lawer" is "lawyer" (a letter left out), not "later".
+        return min(found, key=lambda f: (f[1], Indel.distance(word, f[0]), f[2]))[0]
+
+    def canonical(self, text: str) -> list[str]:
+        words = self._expand(
+            [squeeze(w, 2) if w not in self.spellings else w for w in tokens(text)]
+        )
+        words = [self.synonyms.get(w, w) for w in map(self._correct, words)]
+        return self._phrases.rewrite(words)
