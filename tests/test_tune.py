@@ -5,10 +5,10 @@ import numpy as np
 import pytest
 
 from bench.tune import OutOfFold, _unused_models, decide_all, facts
-from bot.classifier import softmax
-from bot.config import ROOT
-from bot.knowledge import load
-from bot.matcher import Matcher
+from bot.engine.classifier import softmax
+from bot.engine.knowledge import load
+from bot.engine.matcher import Matcher
+from bot.platform.config import ROOT
 
 TEXTS = [
     "will tucson police deport me", "mi hijo no respira", "my mom collapsed",
