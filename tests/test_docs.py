@@ -19,10 +19,6 @@ DOCS = sorted((ROOT / "docs").glob("*.md"))
 PAGES = [README, *DOCS]
 CLI_PAGE = ROOT / "docs" / "cli.md"
 
-# Written on another branch of issue 17 (item 2, the code map). Until that branch is
-# merged, links to it are reported as expected failures, not passes.
-WRITTEN_ELSEWHERE = {ROOT / "ARCHITECTURE.md"}
-
 MD = MarkdownIt("commonmark").enable("table")
 
 
@@ -103,8 +99,6 @@ def test_every_docs_page_is_linked_from_the_readme(page):
 def test_relative_link_leads_somewhere(page, target):
     parts = urlsplit(target)
     dest = (page.parent / unquote(parts.path)).resolve() if parts.path else page.resolve()
-    if not dest.exists() and dest in WRITTEN_ELSEWHERE:
-        pytest.xfail(f"{rel(dest)} is written on another branch and not merged yet")
     assert dest.exists(), f"{rel(page)} links {target}: no such file"
     if parts.fragment and dest.suffix == ".md":
         assert parts.fragment in anchors(dest), f"{rel(page)} links {target}: no such heading"
