@@ -54,7 +54,7 @@ bench: setup
 	$(BIN)/python -m bench
 
 # Not part of `make test`: gunicorn as the Procfile runs it under chat, SMS and staff
-# traffic (README "Load"). Tune with LOAD_DURATION, LOAD_RATE, LOAD_CONCURRENCY, ...
+# traffic (docs/figures.md). Tune with LOAD_DURATION, LOAD_RATE, LOAD_CONCURRENCY, ...
 .PHONY: load
 load: setup
 	$(BIN)/python -m bench.load

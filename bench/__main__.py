@@ -1,6 +1,6 @@
 """`make bench`: the engine's speed, and its quality beside a plain classifier's.
 
-Figures, not tests: the README quotes them with this command. Latency is measured
+Figures, not tests: docs/figures.md quotes them with this command. Latency is measured
 per message over the held-out and blind sentences (three passes, after a warm-up
 pass), with the directory lookups against a real SQLite file, as a chat request
 does them. Quality is measured three ways, each beside the plain TF-IDF + linear

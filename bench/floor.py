@@ -6,7 +6,7 @@ once with a canned reply of a real one's median size (2,148 bytes of JSON, 282 o
 TwiML, measured over the load mix). The distance from this floor to `/healthz` is
 what parsing a POST body and sending a bigger answer cost; the distance from it to
 the real mix is the bot's own work: the matcher, the reply, the rate-limit counter,
-the SMS conversation state, Twilio's signature check. README "Load" quotes both.
+the SMS conversation state, Twilio's signature check. docs/figures.md quotes both.
 Never a deployment: gunicorn.conf.py serves `bot:create_app()`.
 """
 

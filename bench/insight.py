@@ -1,6 +1,6 @@
 """What staff insight costs a request: `.venv/bin/python -m bench.insight`.
 
-Figures, not tests (README "Staff insight" quotes them): the turn hook (the count
+Figures, not tests (docs/staff.md quotes them): the turn hook (the count
 added to the process's tally, plus the scrubbed question written for an unanswered
 one), the tally's write every COUNTS_FLUSH_SECONDS, the learned-patterns
 version check every chat request makes, and the engine rebuild each worker does

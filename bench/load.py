@@ -1,6 +1,6 @@
 """`make load`: the app as the Procfile runs it, under residents' traffic and a staff editor.
 
-Method (README "Load"): a platform's steps first (`release:`, `flask staff-create`,
+Method (docs/figures.md): a platform's steps first (`release:`, `flask staff-create`,
 then `web:` on a loopback port with a fresh database and real secrets). Then, from
 this process, over loopback:
 
@@ -320,7 +320,7 @@ def _run(args, env: dict, settings: dict, tmp: Path, password: str, token: str) 
             "edit_problems": problems, "failures": failures}, indent=2, default=str))  # fmt: skip
     if args.floor:
         print("\nFLOOR run: the chat and SMS answers were canned; these are not the bot's "
-              "figures (README \"Load\")")  # fmt: skip
+              "figures (docs/figures.md)")  # fmt: skip
     if failures:
         print("\nFAIL:\n  " + "\n  ".join(failures))
         return 1

@@ -17,7 +17,7 @@ from .platform.config import DEFAULTS, _instance_secret
 def create_app(test_config=None) -> Flask:
     from .platform.db import private_files
 
-    private_files()  # before anything below makes a file (README "The database")
+    private_files()  # before anything below makes a file (docs/operations.md)
     app = Flask(__name__, instance_relative_config=True)
     app.config.from_mapping(DEFAULTS)
     app.config.from_prefixed_env("BOT")

@@ -136,7 +136,7 @@ def test_a_backup_taken_while_another_connection_writes_is_whole(tmp_path):
 
 
 def test_a_restored_backup_serves(app, runner, tmp_path):
-    """The README's restore steps: the backup copied into place as the new database."""
+    """The restore steps of docs/operations.md: the backup copied into place as the new database."""
     dest = tmp_path / "b.sqlite3"
     assert runner.invoke(args=["db-backup", str(dest)]).exit_code == 0
     restored = tmp_path / "restored" / "bot.sqlite3"

@@ -64,7 +64,7 @@ def test_a_new_staff_member_turns_this_weeks_spanish_questions_into_a_pattern(
         assert chat(client, message)["intent"] == "out_of_scope"
     assert chat(client, "what time does the library open", lang="en")["intent"] == "out_of_scope"
 
-    # A new account, made as the README says (flask staff-create), then the sign-in form.
+    # A new account, made as docs/staff.md says (flask staff-create), then the sign-in form.
     result = app.test_cli_runner().invoke(args=["staff-create", "nuevo@tucsonaz.gov"],
                                           input="una clave muy larga\nuna clave muy larga\n")
     assert result.exit_code == 0, result.output

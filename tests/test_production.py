@@ -1,4 +1,4 @@
-"""With BOT_PRODUCTION=true the app will not start on made-up keys (README "production")."""
+"""With BOT_PRODUCTION=true the app will not start on made-up keys (docs/operations.md)."""
 
 import logging
 import urllib.request

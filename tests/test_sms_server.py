@@ -25,8 +25,8 @@ TOKEN = "e2e0123456789abcdef0123456789abc"
 PUBLIC = "https://sms.example.test"
 NUMBER = "+15205551234"
 NUMBER_FORMATS = ["+15205551234", "5205551234", "520-555-1234", "(520) 555-1234"]
-# Answered questions (the unanswered ones are kept, scrubbed, for staff: README
-# "Staff insight"), one with a name in it.
+# Answered questions (the unanswered ones are kept, scrubbed, for staff: docs/staff.md),
+# one with a name in it.
 PRIVATE_BODIES = ["necesito un abogado",
                   "Zacarías Quintero pregunta si la policía llama a la migra"]
 

@@ -4,7 +4,7 @@ A pattern added on the staff page must answer the very next question, in every
 gunicorn worker, without a restart. Each add or removal bumps one version number
 in the same transaction; `services.engine()` reads it once per request (a primary
 key lookup) and, when it changed, rebuilds that worker's engine from the data files
-plus this table (about 0.2 s, once per change per worker: README "Staff insight").
+plus this table (about 0.2 s, once per change per worker: docs/staff.md).
 
 The table is a staging area, not a second source of truth: developers fold the
 patterns into intents/*.yaml with `flask insight-export-patterns` (reviewed like any

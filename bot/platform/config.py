@@ -24,7 +24,7 @@ DEFAULTS = {
     "CHAT_SESSION_MAX_AGE": 24 * 3600,
     # How many directory listings an answer shows.
     "LISTINGS_PER_ANSWER": 3,
-    # SMS (bot/channels/sms, README "SMS"). The Twilio auth token signs every webhook; the
+    # SMS (bot/channels/sms, docs/sms.md). The Twilio auth token signs every webhook; the
     # sender hash key turns phone numbers into HMACs (made in instance/ when unset).
     "TWILIO_AUTH_TOKEN": None,
     "SENDER_HASH_KEY": None,
@@ -41,7 +41,7 @@ DEFAULTS = {
     # The retention purge (bot/platform/retention.py) runs at most once per this many seconds,
     # started by whichever request finds it due; 0 leaves it to `flask purge --every`.
     "PURGE_INTERVAL_SECONDS": 3600,
-    # Staff pages (bot/staff/admin, README "Directory"). The session cookie is Secure by
+    # Staff pages (bot/staff/admin, docs/staff.md). The session cookie is Secure by
     # default; set BOT_SESSION_COOKIE_SECURE=false only for local http development.
     "SESSION_COOKIE_SECURE": True,
     "SESSION_COOKIE_HTTPONLY": True,
@@ -54,7 +54,7 @@ DEFAULTS = {
     # CSRF is checked by the admin blueprint itself, not on the JSON API or SMS webhook.
     "WTF_CSRF_CHECK_DEFAULT": False,
     "WTF_CSRF_TIME_LIMIT": 8 * 3600,
-    # Staff sign-in (bot/staff/sign_in_limits.py, README "Security"): only failures count, in
+    # Staff sign-in (bot/staff/sign_in_limits.py, docs/operations.md): only failures count, in
     # this window. An account+address pair, or an address, that failed this often is
     # refused until the window passes; an account that failed SLOW_AFTER times from
     # anywhere is slowed (0.25 s doubling, at most MAX_DELAY), never refused; ALERT_AFTER
@@ -65,15 +65,15 @@ DEFAULTS = {
     "SIGN_IN_SLOW_AFTER_FAILURES": 5,
     "SIGN_IN_MAX_DELAY_SECONDS": 2,
     "SIGN_IN_ALERT_AFTER_FAILURES": 10,
-    # Chat API requests per client address per minute (bot/platform/rate_limits.py, README
-    # "Security"); 0 turns the limit off. Typing and reading an answer takes a person
+    # Chat API requests per client address per minute (bot/platform/rate_limits.py,
+    # docs/operations.md); 0 turns the limit off. Typing and reading an answer takes a person
     # 10+ s, and menu taps come a few seconds apart, so one resident stays under ~10;
     # 60 leaves room for several residents behind one address (library or shelter
     # Wi-Fi, a phone carrier's shared NAT) and still stops a script within a second.
     "CHAT_RATE_LIMIT_PER_MINUTE": 60,
     # Strict-Transport-Security max-age, sent only on HTTPS requests; 0 sends none.
     "HSTS_MAX_AGE": 365 * 24 * 3600,
-    # Operations (bot/platform/request_log.py, bot/production.py, README "Running in production").
+    # Operations (bot/platform/request_log.py, bot/production.py, docs/operations.md).
     # PRODUCTION: refuse to start without BOT_SECRET_KEY and BOT_SENDER_HASH_KEY.
     "PRODUCTION": False,
     # Lowest level written as JSON lines to stderr (DEBUG adds the probes' lines).
@@ -82,11 +82,11 @@ DEFAULTS = {
     "STALE_AFTER_DAYS": 180,
     # Largest CSV a staff member may upload for import, in bytes.
     "IMPORT_MAX_BYTES": 5 * 1024 * 1024,
-    # Web chat (bot/channels/widget.py, README "Web chat"): sites that may frame /chat and call
+    # Web chat (bot/channels/widget.py, docs/web-chat.md): sites that may frame /chat and call
     # /api/chat from a browser, as exact origins ["https://www.tucsonaz.gov"]. Empty:
     # only the bot's own origin.
     "ALLOWED_EMBED_ORIGINS": [],
-    # Staff insight (bot/insight, README "Staff insight"). QUEUE_ENABLED=false: no
+    # Staff insight (bot/insight, docs/staff.md). QUEUE_ENABLED=false: no
     # question text is ever written. Scrubbed unanswered questions are deleted after
     # QUEUE_RETENTION_DAYS; counts (no text) after COUNTS_RETENTION_DAYS. Each process
     # writes its counts every COUNTS_FLUSH_SECONDS (0: at every turn).
@@ -108,7 +108,7 @@ DEFAULTS = {
 def _instance_secret(app, name: str) -> str:
     """A per-installation secret kept in the instance folder, made on first start.
 
-    Production sets BOT_SECRET_KEY instead (see README); this keeps `make run` a
+    Production sets BOT_SECRET_KEY instead (see docs/operations.md); this keeps `make run` a
     one-command start without shipping a shared default key.
     """
     path = os.path.join(app.instance_path, name)

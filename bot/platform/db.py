@@ -142,7 +142,7 @@ def get_db() -> sqlite_utils.Database:
 
     A connection per request cost its set-up and, when it was the last one open,
     a WAL checkpoint with fsyncs on close: `make load` measured ~20 ms per request
-    that writes, against ~1 ms with the connection kept (README "Load"). Another
+    that writes, against ~1 ms with the connection kept (docs/figures.md). Another
     database (tests) or a forked process gets a fresh connection.
     """
     if "db" not in g:

@@ -2,7 +2,7 @@
 
 A limit per account alone lets anyone who knows a staff email lock that person out
 (five wrong passwords from anywhere), and a limit counting every attempt per address
-locks an office out after its people sign in twenty times. So (README "Security"):
+locks an office out after its people sign in twenty times. So (docs/operations.md):
 
 - Only failures count, per account *and* client address pair: that pair is refused
   (429) once it has failed SIGN_IN_MAX_FAILURES_PER_PAIR times in the window, until

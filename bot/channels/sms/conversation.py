@@ -140,7 +140,7 @@ def _turn(inbound: Inbound, sender: Sender, store: Store, now: int) -> Outcome:
 def _help(lang: str, service: str, city: str) -> str:
     """HELP with the privacy page's address, unless a long address would cost more
     segments than a reply may: then HELP without it (the page is still linked from
-    the chat and the README)."""
+    the chat and docs/sms.md)."""
     with force_locale(lang):
         text = replies.help_text(service, city, privacy.page_url(lang, external=True))
         if segments.fits(text, current_app.config["SMS_MAX_SEGMENTS"]):

@@ -53,5 +53,5 @@ def find(message: str) -> Keyword | None:
 
 
 def words(kind: str) -> list[str]:
-    """The folded keywords of one kind, for tests and the README."""
+    """The folded keywords of one kind, for tests and docs/sms.md."""
     return [word for word, (k, _) in _KEYWORDS.items() if k == kind]

@@ -44,7 +44,7 @@ def sign_in():
     if not email or not password:
         error, status = _("Write your email and password."), 422
     elif not (attempt := limits.begin(db, email, address)).allowed:
-        # Only this address's own failures refuse it (README "Security").
+        # Only this address's own failures refuse it (docs/operations.md).
         minutes = max(1, math.ceil(attempt.retry_after / 60))
         error, status = (
             _(
