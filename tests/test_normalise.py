@@ -94,3 +94,32 @@ def test_a_typo_goes_to_the_word_with_a_letter_left_out_not_one_changed(real):
 def test_words_shared_with_other_city_services_do_not_decide(real, text, expected):
     knowledge, _n = real
     assert Matcher(knowledge).match(text).intent == expected
+
+
+def test_a_typo_is_searched_among_words_of_about_its_length_with_the_same_answer(real):
+    """The length buckets give what searching the whole vocabulary gave (edit distance d
+    cannot bridge a length difference over d), ties by alphabetical order as before."""
+    import random
+    import string
+
+    from rapidfuzz import process
+    from rapidfuzz.distance import Indel, Levenshtein
+
+    _knowledge, n = real
+
+    def every_word(word, limit):
+        found = process.extract(word, n.vocabulary, scorer=Levenshtein.distance,
+                                score_cutoff=limit, limit=None)  # fmt: skip
+        if not found:
+            return word
+        return min(found, key=lambda f: (f[1], Indel.distance(word, f[0]), f[2]))[0]
+
+    rng = random.Random(1)
+    for w in rng.sample(n.vocabulary, 400):
+        t = list(w)
+        for _ in range(rng.randrange(1, 3)):
+            i = rng.randrange(len(t))
+            t[i : i + rng.randrange(2)] = rng.choice(["", rng.choice(string.ascii_lowercase)])
+        typo = "".join(t) or "x"
+        for limit in (1, 2):
+            assert n._search(typo, limit) == every_word(typo, limit), typo

@@ -35,21 +35,26 @@ class Danger:
 class DangerLexicon:
     def __init__(self, data: dict, langs=("en", "es")):
         always = data.get("always", {})
+        # One list, searched once: each entry tagged with what finding it means.
+        self._all = WordList()
 
-        def words(*blocks):
-            return WordList(w for b in blocks for lang in langs for w in (b or {}).get(lang, []))
+        def add(block, tag):
+            for lang in langs:
+                for entry in (block or {}).get(lang, []):
+                    self._all.add(entry, tag)
 
-        self._kinds = {kind: words(by_lang, always.get(kind))
-                       for kind, by_lang in data.get("kinds", {}).items()}  # fmt: skip
-        self._any = words(data.get("any"), always.get("any"))
-        self._always = words(*always.values())
-        self._not = words(data.get("not"))
+        for kind, by_lang in data.get("kinds", {}).items():
+            add(by_lang, ("kind", kind))
+        for kind, by_lang in always.items():
+            add(by_lang, ("any",) if kind == "any" else ("kind", kind))
+            add(by_lang, ("always",))
+        add(data.get("any"), ("any",))
+        add(data.get("immigration"), ("fear",))
+        self._not = WordList(e for lang in langs for e in (data.get("not") or {}).get(lang, []))
         self._all_words = {t for block in [*data.get("kinds", {}).values(), *always.values(),
                                            data.get("any") or {}, data.get("immigration") or {}]
                            for lang in langs for e in block.get(lang, [])
                            for t in tokens(e) if len(t) > 3}  # fmt: skip
-        fear = data.get("immigration", {})
-        self._fear = WordList(w for lang in langs for w in fear.get(lang, []))
         order = {k: n for n, k in enumerate(PRIORITY)}
         self._rank = lambda kind: order.get(kind, len(order))
 
@@ -59,19 +64,26 @@ class DangerLexicon:
         return self._all_words
 
     def find(self, words: list[str]) -> Danger:
-        """`words` are the message's folded tokens (bot/engine/text.py)."""
+        """`words` are the message's folded tokens (bot/text.py)."""
         words = self._not.without(words)
         longest: dict[str, int] = {}
-        for kind, wordlist in self._kinds.items():
-            found = wordlist.find(words)
-            if found:
-                longest[kind] = max(len(e) - (e[-1] == "*") for e in found)
+        named = certain = fear = False
+        for _, entry in self._all.spans(words):
+            length = len(entry) - (entry[-1] == "*")
+            for tag in self._all.tags[entry]:
+                if tag[0] == "kind":
+                    longest[tag[1]] = max(longest.get(tag[1], 0), length)
+                    named = True
+                elif tag[0] == "any":
+                    named = True
+                elif tag[0] == "always":
+                    certain = True
+                else:
+                    fear = True
         # Self-harm first whenever it is named: "me quiero matar" holds "matar" too,
         # and must get 988, not a domestic-violence line.
         kinds = sorted(longest, key=lambda k: (k != "self_harm", -longest[k], self._rank(k)))
-        named = bool(kinds) or bool(self._any.find(words))
-        certain = bool(self._always.find(words))
-        return Danger(tuple(kinds), bool(self._fear.find(words)), named, certain)
+        return Danger(tuple(kinds), fear, named, certain)
 
 
 def either(a: Danger, b: Danger) -> Danger:

@@ -337,6 +337,13 @@ def _danger_check(knowledge: Knowledge, path: Path) -> list[str]:
                 for k in sorted(named - replies)]  # fmt: skip
     problems += [f"{emergency.path}: kinds.{k}: the danger lexicon ({path.name}) has no words "
                  "for this kind" for k in sorted(replies - named)]  # fmt: skip
+    lists = [*knowledge.danger.get("kinds", {}).values(),
+             *knowledge.danger.get("always", {}).values()]
+    lists += [knowledge.danger.get(k) or {} for k in ("any", "not", "immigration")]
+    for block in lists:
+        for entries in block.values():
+            problems += [f"{path}: {e!r}: a word ending in * needs 3 letters before it"
+                         for e in entries if e.endswith("*") and len(e.split()[-1]) < 4]
     for kind, block in (emergency.kinds.items() if emergency else ()):
         for n, src in enumerate(block.get("sources", [])):
             if src not in knowledge.statements:
