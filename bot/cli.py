@@ -11,12 +11,7 @@ from .engine.knowledge import KnowledgeError, load
 @with_appcontext
 def check_intents_command():
     """Validate intents/, the lexicon and resources/statements.yaml; list every fault."""
-    try:
-        knowledge = load(current_app.config["INTENTS_DIR"], current_app.config["RESOURCES_DIR"])
-    except KnowledgeError as exc:
-        for problem in exc.problems:
-            click.echo(problem, err=True)
-        raise SystemExit(1) from None
+    knowledge = _knowledge_or_exit()
     patterns = sum(
         len(i.lang[lang]["patterns"]) for i in knowledge.intents.values() for lang in i.lang
     )
@@ -36,23 +31,28 @@ def train_command():
     hash of the data it was fitted on; it is never committed."""
     import time
 
-    from .engine.matcher import MODELS, fingerprint
-    from .engine.normalise import Normaliser
+    from .engine.matcher import Matcher, fingerprint
     from .services import _model_dir
 
-    try:
-        knowledge = load(current_app.config["INTENTS_DIR"], current_app.config["RESOURCES_DIR"])
-    except KnowledgeError as exc:
-        for problem in exc.problems:
-            click.echo(problem, err=True)
-        raise SystemExit(1) from None
+    knowledge = _knowledge_or_exit()
     folder = _model_dir(current_app)
     start = time.perf_counter()
-    models = MODELS.get(knowledge, Normaliser(knowledge), folder)
+    # The same Matcher the app builds, so the model is fitted on the same features
+    # (fitted here, or read from the cache when this data was fitted before).
+    models = Matcher(knowledge, model_dir=folder).models
     took = time.perf_counter() - start
     click.echo(f"OK: {len(knowledge.examples)} training sentences and the patterns, "
                f"{len(models.intents.classes)} intents, {len(models.intents.vocabulary)} "
                f"features; model {fingerprint(knowledge)} in {folder} ({took:.1f} s)")  # fmt: skip
+
+
+def _knowledge_or_exit():
+    try:
+        return load(current_app.config["INTENTS_DIR"], current_app.config["RESOURCES_DIR"])
+    except KnowledgeError as exc:
+        for problem in exc.problems:
+            click.echo(problem, err=True)
+        raise SystemExit(1) from None
 
 
 def init_app(app) -> None:

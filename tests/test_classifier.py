@@ -55,6 +55,8 @@ def test_the_fingerprint_follows_the_data(knowledge):
     assert fingerprint(more) != fingerprint(knowledge)
     settings = replace(knowledge, model={**knowledge.model, "c": 9.0})
     assert fingerprint(settings) != fingerprint(knowledge)
+    danger = {**knowledge.danger, "any": {"en": ["mayday"], "es": ["auxilio"]}}
+    assert fingerprint(replace(knowledge, danger=danger)) != fingerprint(knowledge)
 
 
 def test_flask_train_writes_the_model_to_the_instance_folder(make_app, tmp_path):

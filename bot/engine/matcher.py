@@ -92,8 +92,10 @@ def fingerprint(knowledge: Knowledge) -> str:
     """A hash of everything a fitted model depends on: a cached model is reused only
     for exactly the data and settings it was fitted on."""
     h = hashlib.sha256(MODEL_VERSION.encode())
+    # the danger words are typo correction's vocabulary too (bot/engine/normalise.py)
     h.update(json.dumps([corpus(knowledge), knowledge.lexicon, knowledge.model,
-                         sorted(knowledge.intents)], sort_keys=True).encode())  # fmt: skip
+                         knowledge.danger, sorted(knowledge.intents)],
+                        sort_keys=True).encode())  # fmt: skip
     for i in sorted(knowledge.intents):  # the typo vocabulary comes from these
         intent = knowledge.intents[i]
         for lang in LANGS:
