@@ -23,7 +23,7 @@ from bot.engine.knowledge import load
 from bot.engine.normalise import Normaliser
 from bot.engine.sessions import State
 
-from .baseline import PlainClassifier
+from .baseline import PlainClassifier, plain_pipeline
 from .known_failures import SETS
 from .quality import evaluate, load_sentences
 from .tune import FOLDS, SEED, _unused_models, decide_all, facts, out_of_fold, score
@@ -106,14 +106,10 @@ def cross_validation(knowledge) -> None:
 
 
 def _plain_cv(oof) -> dict:
-    from sklearn.feature_extraction.text import TfidfVectorizer
-    from sklearn.pipeline import make_pipeline
-    from sklearn.svm import LinearSVC
-
     pred = np.empty(len(oof.texts), dtype=object)
     folds = StratifiedKFold(FOLDS, shuffle=True, random_state=SEED)
     for train, test in folds.split(oof.texts, oof.labels):
-        plain = make_pipeline(TfidfVectorizer(), LinearSVC(random_state=0))
+        plain = plain_pipeline()
         plain.fit([oof.texts[i] for i in train], oof.labels[train])
         pred[test] = plain.predict([oof.texts[i] for i in test])
     return score(oof.labels, pred, oof.langs)

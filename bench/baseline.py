@@ -14,10 +14,15 @@ from sklearn.svm import LinearSVC
 from bot.engine.matcher import Match, corpus
 
 
+def plain_pipeline():
+    """scikit-learn's defaults: word TF-IDF and a linear SVM, nothing of ours."""
+    return make_pipeline(TfidfVectorizer(), LinearSVC(random_state=0))
+
+
 class PlainClassifier:
     def __init__(self, knowledge):
         rows = corpus(knowledge)
-        self.pipeline = make_pipeline(TfidfVectorizer(), LinearSVC(random_state=0))
+        self.pipeline = plain_pipeline()
         self.pipeline.fit([t for t, _, _ in rows], [i for _, i, _ in rows])
 
     def match(self, message: str) -> Match:

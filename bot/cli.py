@@ -32,10 +32,10 @@ def train_command():
     import time
 
     from .engine.matcher import Matcher, fingerprint
-    from .services import _model_dir
+    from .services import model_dir_of
 
     knowledge = _knowledge_or_exit()
-    folder = _model_dir(current_app)
+    folder = model_dir_of(current_app)
     start = time.perf_counter()
     # The same Matcher the app builds, so the model is fitted on the same features
     # (fitted here, or read from the cache when this data was fitted before).

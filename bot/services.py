@@ -42,7 +42,7 @@ def build(app) -> None:
         with open(service_file, encoding="utf-8") as f:
             service = yaml.safe_load(f)
         state["engine"] = Engine(knowledge, service, app.config["LISTINGS_PER_ANSWER"],
-                                 model_dir=_model_dir(app))
+                                 model_dir=model_dir_of(app))
         state["knowledge"], state["service"] = knowledge, service
     except KnowledgeError as exc:
         state["problems"] = exc.problems
@@ -54,7 +54,7 @@ def build(app) -> None:
     app.extensions[_EXT] = state
 
 
-def _model_dir(app) -> Path:
+def model_dir_of(app) -> Path:
     """Fitted models are cached by their data's hash in the instance folder (never
     committed: `flask train` or the first start fits them from intents/)."""
     return Path(app.config.get("MODEL_DIR") or Path(app.instance_path) / "models")
@@ -104,7 +104,7 @@ def _refresh(state: dict) -> None:
             knowledge = source.apply(state["knowledge"], db)
             state["engine"] = Engine(knowledge, state["service"],
                                      current_app.config["LISTINGS_PER_ANSWER"],
-                                     model_dir=_model_dir(current_app))  # fmt: skip
+                                     model_dir=model_dir_of(current_app))  # fmt: skip
         except Exception:
             # The engine built before keeps answering; tried again at the next change.
             current_app.logger.exception("learned patterns (version %s) not applied", version)

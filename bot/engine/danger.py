@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .text import tokens
 from .wordlists import WordList
 
 # When two kinds are named equally ("he stabbed me and I'm bleeding"), the one
@@ -51,10 +50,7 @@ class DangerLexicon:
         add(data.get("any"), ("any",))
         add(data.get("immigration"), ("fear",))
         self._not = WordList(e for lang in langs for e in (data.get("not") or {}).get(lang, []))
-        self._all_words = {t for block in [*data.get("kinds", {}).values(), *always.values(),
-                                           data.get("any") or {}, data.get("immigration") or {}]
-                           for lang in langs for e in block.get(lang, [])
-                           for t in tokens(e) if len(t) > 3}  # fmt: skip
+        self._all_words = {w for entry in self._all.tags for w in entry if len(w) > 3}
         order = {k: n for n, k in enumerate(PRIORITY)}
         self._rank = lambda kind: order.get(kind, len(order))
 
