@@ -88,7 +88,7 @@ def cross_validation(knowledge) -> None:
     print(f"cross-validation on the training data ({FOLDS} folds, seed {SEED}; the "
           f"settings were chosen on these same folds):")  # fmt: skip
     variants = {
-        "engine": Normaliser(knowledge),
+        "engine": matcher.normaliser,
         "engine without typo correction": Normaliser(knowledge, typos=False),
         "engine without the lexicon or typo correction": Normaliser(knowledge, typos=False,
                                                                     lexicon=False),

@@ -9,6 +9,7 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 HELD_OUT = ROOT / "bench" / "heldout"
 BLIND = ROOT / "bench" / "blind"
+BLIND2 = ROOT / "bench" / "blind2"
 
 
 def load_sentences(folder: Path, lang: str) -> dict[str, list[str]]:

@@ -166,9 +166,9 @@ def main(argv=None) -> None:
     parser.add_argument("--write", action="store_true", help="save the best to _model.yaml")
     args = parser.parse_args(argv)
     knowledge = load(ROOT / "intents", ROOT / "resources")
-    normaliser = Normaliser(knowledge)
     rows = corpus(knowledge)
     matcher = Matcher(knowledge, models=_unused_models())
+    normaliser = matcher.normaliser  # the app's: it corrects typos to danger words too
     print(f"{len(rows)} sentences, {FOLDS}-fold cross-validation (seed {SEED})")
     results = []
     for c in C_GRID:

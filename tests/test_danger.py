@@ -119,3 +119,35 @@ def test_a_word_is_never_found_inside_another():
         (ROOT / "intents" / "_danger.yaml").read_text(encoding="utf-8")))
     assert not lexicon.find(tokens("precio de la gasolina")).named
     assert not lexicon.find(tokens("I can't find my keys")).named
+
+
+
+@pytest.mark.parametrize(("message", "expected"), [
+    # "bañarme" is not a typo of "matarme", "reten" (a checkpoint) not of "rehen"
+    ("donde hay lugar pa bañarme y lavar ropa", "community_resources"),
+    ("me pueden preguntar mi nacionalidad en un reten?", "status_check"),
+    ("como te llamas", "out_of_scope"),
+])  # fmt: skip
+def test_words_that_only_look_like_danger_do_not_raise_an_alarm(ask, message, expected):
+    assert ask(message, lang="es")["intent"] == expected
+
+
+@pytest.mark.parametrize(("message", "kind"), [
+    ("a rattlesnake just bit my son on the trail", "medical"),
+    ("me acaba de morder un perro y sangra mucho", "medical"),
+    ("my daughter got burned with hot oil, her arm is blistering", "medical"),
+])  # fmt: skip
+def test_bites_and_burns_are_emergencies(ask, message, kind):
+    reply = ask(message)
+    assert reply["intent"] == "emergency", reply
+    block = intents_emergency()["kinds"][kind][reply["language"]]
+    assert reply["reply"].startswith(" ".join(block["answer"].split()))
+
+
+@pytest.mark.parametrize("message", [
+    "theres a rattlesnake in my yard, nobody got bit, who removes it",
+    "la policia de nogales sonora pide mordida?",  # a bribe, not a bite
+])  # fmt: skip
+def test_a_bite_that_is_not_one_is_no_emergency(ask, message):
+    assert ask(message)["intent"] != "emergency"
+

@@ -123,3 +123,18 @@ def test_a_typo_is_searched_among_words_of_about_its_length_with_the_same_answer
         typo = "".join(t) or "x"
         for limit in (1, 2):
             assert n._search(typo, limit) == every_word(typo, limit), typo
+
+
+@pytest.mark.parametrize(("text", "word"), [
+    ("donde hay lugar pa banarme", "banarme"),  # bañarme, not "matarme"
+    ("un reten en la grant", "reten"),  # a checkpoint residents name, not "rehen"
+])  # fmt: skip
+def test_a_real_word_written_without_its_accent_or_tilde_is_not_a_typo(real, text, word):
+    _knowledge, n = real
+    assert word in n.canonical(text)
+
+
+def test_a_typo_is_still_corrected_to_a_danger_word(real):
+    knowledge, _n = real  # the matcher's normaliser knows the danger words
+    assert Matcher(knowledge).normaliser.canonical("se esta aogando")[-1] == "ahogando"
+

@@ -153,6 +153,8 @@ class _ModelCache:
 
     def _read(self, folder: Path, fp: str) -> Models | None:
         intents, kinds = self.paths(folder, fp)
+        if not intents.exists():  # not fitted yet for this data: the usual first start
+            return None
         try:
             return Models(LinearModel.load(intents),
                           LinearModel.load(kinds) if kinds.exists() else None)  # fmt: skip

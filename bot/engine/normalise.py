@@ -14,11 +14,12 @@ keeps this step only as far as it helps the classifier.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from functools import lru_cache
 
 from rapidfuzz import process
 from rapidfuzz.distance import Indel, Levenshtein
-from wordfreq import zipf_frequency
+from wordfreq import get_frequency_dict, zipf_frequency
 
 from .knowledge import LANGS, Knowledge
 from .text import squeeze, tokens
@@ -26,6 +27,24 @@ from .text import squeeze, tokens
 # A word this common in English or Spanish (Zipf scale, wordfreq) is a real word,
 # not a typo: "account" must not be "corrected" to the pattern word "accent".
 REAL_WORD_ZIPF = 3.0
+# A word this many training sentences use is the residents' word, not a typo
+# ("reten", a police checkpoint, is not "rehen", a hostage).
+RESIDENTS_WORD_SENTENCES = 3
+
+
+@lru_cache(maxsize=1)
+def _spanish_words() -> frozenset[str]:
+    """Spanish words at least REAL_WORD_ZIPF common, folded as messages are: residents
+    write "banarme" for "bañarme", which wordfreq knows only with its ñ, and a folded
+    real word must not be corrected into a danger word ("matarme")."""
+    floor = 10 ** (REAL_WORD_ZIPF - 9)  # zipf is log10 of frequency per billion words
+    words = set()
+    for word, frequency in get_frequency_dict("es").items():
+        if frequency >= floor and len(folded := tokens(word)) == 1:
+            words.add(folded[0])
+    return frozenset(words)
+
+
 _DOUBLE = re.compile(r"(.)\1+")
 # Words a phrase may have in between: "trabaja con la migra" is "trabaja con ice".
 _FILLERS = frozenset(
@@ -110,6 +129,8 @@ class Normaliser:
                 for text in block["patterns"] + block.get("keywords", []):
                     words.update(self._expand(tokens(text)))
         words |= set(extra_words)  # e.g. the danger words (bot/danger.py)
+        used = Counter(w for e in knowledge.examples for w in set(tokens(e.text)))
+        self._residents = frozenset(w for w, n in used.items() if n >= RESIDENTS_WORD_SENTENCES)
         self.vocabulary = sorted(words)
         self._vocab_set = frozenset(words)
         # A word within edit distance d of another differs in length by at most d, so a
@@ -135,6 +156,8 @@ class Normaliser:
                 return candidate
         word = squeeze(word, 1)
         if not self.typos or len(word) < 4 or word in self._vocab_set:
+            return word
+        if word in self._residents or word in _spanish_words():
             return word
         if max(zipf_frequency(word, "en"), zipf_frequency(word, "es")) >= REAL_WORD_ZIPF:
             return word
