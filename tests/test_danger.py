@@ -151,3 +151,17 @@ def test_bites_and_burns_are_emergencies(ask, message, kind):
 def test_a_bite_that_is_not_one_is_no_emergency(ask, message):
     assert ask(message)["intent"] != "emergency"
 
+
+
+@pytest.mark.parametrize(("message", "kind"), [
+    # someone else's threat is violence (a domestic-violence line), not the 988 reply
+    ("me pegó anoche y dice que va a regresar a matarme", "violence"),
+    ("mi esposo dice que va a matarme", "violence"),
+    ("voy a matarme esta noche", "self_harm"),
+    ("me quiero ir de este mundo", "self_harm"),
+])  # fmt: skip
+def test_who_is_to_be_killed_picks_the_reply(ask, message, kind):
+    reply = ask(message, lang="es")
+    assert reply["intent"] == "emergency", reply
+    block = intents_emergency()["kinds"][kind]["es"]
+    assert reply["reply"].startswith(" ".join(block["answer"].split()))
