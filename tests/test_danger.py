@@ -60,6 +60,13 @@ def intents_emergency():
     return yaml.safe_load((ROOT / "intents" / "emergency.yaml").read_text(encoding="utf-8"))
 
 
+def assert_kind_reply(reply: dict, kind: str) -> None:
+    """An emergency, answered with that kind's own words (911 first) in its language."""
+    assert reply["intent"] == "emergency", reply
+    block = intents_emergency()["kinds"][kind][reply["language"]]
+    assert reply["reply"].startswith(" ".join(block["answer"].split())), reply["reply"]
+
+
 @pytest.mark.parametrize(("message", "lang", "kind"), [
     ("my baby swallowed bleach", "en", "poisoning"),
     ("mi hijo se tragó una pila de botón", "es", "poisoning"),
@@ -71,9 +78,8 @@ def intents_emergency():
 ])  # fmt: skip
 def test_each_kind_gets_its_own_words_and_numbers(app, ask, message, lang, kind):
     reply = ask(message, lang=lang)
-    assert reply["intent"] == "emergency"
-    block = intents_emergency()["kinds"][kind]
-    assert reply["reply"].startswith(" ".join(block[lang]["answer"].split()))
+    assert reply["language"] == lang
+    assert_kind_reply(reply, kind)
     # no police quote about reporting crimes under a choking child
     assert reply["sources"] == []
 
@@ -138,10 +144,7 @@ def test_words_that_only_look_like_danger_do_not_raise_an_alarm(ask, message, ex
     ("my daughter got burned with hot oil, her arm is blistering", "medical"),
 ])  # fmt: skip
 def test_bites_and_burns_are_emergencies(ask, message, kind):
-    reply = ask(message)
-    assert reply["intent"] == "emergency", reply
-    block = intents_emergency()["kinds"][kind][reply["language"]]
-    assert reply["reply"].startswith(" ".join(block["answer"].split()))
+    assert_kind_reply(ask(message), kind)
 
 
 @pytest.mark.parametrize("message", [
@@ -161,7 +164,4 @@ def test_a_bite_that_is_not_one_is_no_emergency(ask, message):
     ("me quiero ir de este mundo", "self_harm"),
 ])  # fmt: skip
 def test_who_is_to_be_killed_picks_the_reply(ask, message, kind):
-    reply = ask(message, lang="es")
-    assert reply["intent"] == "emergency", reply
-    block = intents_emergency()["kinds"][kind]["es"]
-    assert reply["reply"].startswith(" ".join(block["answer"].split()))
+    assert_kind_reply(ask(message, lang="es"), kind)
