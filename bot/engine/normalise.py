@@ -4,8 +4,10 @@ Residents write stories, typos and SMS shorthand in two languages. Before any
 feature is taken, words are folded (bot/engine/text.py), shorthand is expanded ("xq" ->
 "porque"), typos are corrected against the data's own vocabulary with rapidfuzz,
 synonyms are mapped ("migra" -> "ice") and phrases become one word ("trabaja con la
-migra" -> "cooperate"). Everything it knows comes from intents/_lexicon.yaml and the
-intents' patterns and keywords: a new city or a new word is a data change.
+migra" -> "cooperate"). Everything it knows comes from data: intents/_lexicon.yaml,
+the intents' patterns and keywords (what typos are corrected to), the training
+sentences and wordfreq's word lists (what is a real word and left alone). A new city
+or a new word is a data change.
 
 Cross-validation over the training data (`make bench`, "what normalisation adds")
 keeps this step only as far as it helps the classifier.
