@@ -127,7 +127,6 @@ def test_a_word_is_never_found_inside_another():
     assert not lexicon.find(tokens("I can't find my keys")).named
 
 
-
 @pytest.mark.parametrize(("message", "expected"), [
     # "bañarme" is not a typo of "matarme", "reten" (a checkpoint) not of "rehen"
     ("donde hay lugar pa bañarme y lavar ropa", "community_resources"),
