@@ -17,11 +17,11 @@ from bot.engine.knowledge import load
 from bot.engine.matcher import Matcher
 from bot.platform.config import ROOT
 
-from .quality import BLIND, BLIND2, HELD_OUT, evaluate, load_sentences
+from .quality import BLIND, BLIND2, BLIND3, HELD_OUT, evaluate, load_sentences
 
-# blind2 is the one measured blind (bench/blind2/README.md); blind and heldout were
-# looked at while the engine was built, and are never trained on either.
-SETS = {"heldout": HELD_OUT, "blind": BLIND, "blind2": BLIND2}
+# blind3 is the one measured blind (bench/blind3/README.md); heldout, blind and blind2
+# were looked at while the engine was built, and are never trained on either.
+SETS = {"heldout": HELD_OUT, "blind": BLIND, "blind2": BLIND2, "blind3": BLIND3}
 
 
 def failures(matcher) -> list[dict]:

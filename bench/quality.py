@@ -10,6 +10,7 @@ ROOT = Path(__file__).resolve().parent.parent
 HELD_OUT = ROOT / "bench" / "heldout"
 BLIND = ROOT / "bench" / "blind"
 BLIND2 = ROOT / "bench" / "blind2"
+BLIND3 = ROOT / "bench" / "blind3"
 
 
 def load_sentences(folder: Path, lang: str) -> dict[str, list[str]]:
