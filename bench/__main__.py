@@ -26,7 +26,7 @@ from bot.engine.sessions import State
 from .baseline import PlainClassifier, plain_pipeline
 from .known_failures import SETS
 from .quality import evaluate, load_sentences
-from .tune import FOLDS, SEED, _unused_models, decide_all, facts, out_of_fold, score
+from .tune import FOLDS, REPEATS, SEED, _unused_models, decide_all, facts, out_of_fold, score
 
 LANGS = ("en", "es")
 
@@ -86,7 +86,7 @@ def cross_validation(knowledge) -> None:
     settings = knowledge.model
     matcher = Matcher(knowledge, models=_unused_models())
     print(f"cross-validation on the training data ({FOLDS} folds, seed {SEED}; the "
-          f"settings were chosen on these same folds):")  # fmt: skip
+          f"settings were chosen on these folds and {REPEATS - 1} other splits):")  # fmt: skip
     variants = {
         "engine": matcher.normaliser,
         "engine without typo correction": Normaliser(knowledge, typos=False),

@@ -6,7 +6,7 @@ import pytest
 
 from bot.engine.classifier import LinearModel, features
 from bot.engine.knowledge import load
-from bot.engine.matcher import Matcher, corpus, fingerprint
+from bot.engine.matcher import Matcher, corpus, fingerprint, reading
 from bot.engine.normalise import Normaliser
 from bot.platform.config import ROOT
 
@@ -21,12 +21,12 @@ def test_scores_are_scikit_learns(knowledge):
 
     n = Normaliser(knowledge)
     rows = corpus(knowledge)[::7]  # a seventh of the data: seconds, all intents
-    docs = [features(n.canonical(t)) for t, _, _ in rows]
+    docs = [reading(n, t) for t, _, _ in rows]
     labels = [i for _, i, _ in rows]
     model = LinearModel.fit(docs, labels, c=1.0)
     vectorizer = LinearModel.vectorizer()
     svm = LinearSVC(C=1.0, random_state=0).fit(vectorizer.fit_transform(docs), labels)
-    probe = [features(n.canonical(t)) for t in
+    probe = [reading(n, t) for t in
              ("will tucson police deport me", "mi hijo no respira", "qwxz", "", "hola")]
     expected = svm.decision_function(vectorizer.transform(probe))
     got = np.array([model.decision(d) for d in probe])
@@ -78,3 +78,24 @@ def test_a_broken_cached_model_is_fitted_again(knowledge, tmp_path):
     models = _ModelCache().get(knowledge, Normaliser(knowledge), tmp_path)
     assert "emergency" in models.intents.classes
     assert LinearModel.load(intents).classes == models.intents.classes
+
+
+def test_scores_from_kept_word_numbers_are_the_scores_from_features(knowledge):
+    """The app's fast path (each word's feature numbers kept) gives what the features
+    give, with repeated words, replaced words and words the model never saw."""
+    matcher = Matcher(knowledge)
+    n, model = matcher.normaliser, matcher.models.intents
+    for text in ("will tucson police deport me", "la migra la migra xq", "", "qwxz zzzq",
+                 "mi hijo no respira!!", "ICE ice baby", "polisia polisia de tucson"):  # fmt: skip
+        canon = n.canonical(text)
+        np.testing.assert_allclose(model.decision_words(canon, n.replaced(text, canon)),
+                                   model.decision(reading(n, text, canon)),
+                                   rtol=1e-12, atol=1e-12)  # fmt: skip
+
+
+def test_the_classifier_reads_the_words_normalisation_replaced(knowledge):
+    n = Normaliser(knowledge)
+    canon = n.canonical("la migra")
+    assert "migra" not in canon and n.replaced("la migra", canon) == ["migra"]
+    assert "w migra" in reading(n, "la migra")
+

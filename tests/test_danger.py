@@ -164,3 +164,33 @@ def test_a_bite_that_is_not_one_is_no_emergency(ask, message):
 ])  # fmt: skip
 def test_who_is_to_be_killed_picks_the_reply(ask, message, kind):
     assert_kind_reply(ask(message, lang="es"), kind)
+
+
+@pytest.mark.parametrize(("message", "lang", "kind"), [
+    # A missing child is an emergency whatever else the message asks: cross-validation
+    # found the classifier sure such a message was about reporting a crime.
+    ("my kid is missing, he was at the park an hour ago, will they ask my papers if i call",
+     "en", "violence"),
+    ("no encuentro a mi hija desde la mañana, si llamo a la policia me deportan?", "es",
+     "violence"),
+    # Veiled self-harm and signs the danger words lacked, found the same way.
+    ("im sitting in the garage with the engine running", "en", "self_harm"),
+    ("dejé el motor prendido en la cochera y ya no quiero nada", "es", "self_harm"),
+    ("no le encuentro razón para vivir", "es", "self_harm"),
+    ("mi abuela se desvaneció y no contesta", "es", "medical"),
+    ("the baby is foaming at the mouth", "en", "medical"),
+])  # fmt: skip
+def test_what_cross_validation_found_the_danger_words_lacked(ask, message, lang, kind):
+    assert_kind_reply(ask(message, lang=lang), kind)
+
+
+def test_a_danger_that_is_over_with_a_question_is_answered_when_the_words_allow(ask):
+    """Danger told as over, with a question for a topic, gets the topic when no word of
+    it is danger in itself; "stabbed" or "balacera" still give 911 first (their reply
+    adds the report-without-fear statement when papers are named)."""
+    assert ask("a guy threatened me with a knife at work last month and i quit, "
+               "can i still report him without them asking my status")["intent"] == (
+        "report_crime")  # fmt: skip
+    assert ask("i saw my neighbor get stabbed last year and the detective wants me as a "
+               "witness")["intent"] == "emergency"  # fmt: skip
+

@@ -55,3 +55,13 @@ def test_a_message_that_is_a_pattern_gets_its_intent_whatever_the_model_says(mat
 def test_danger_still_wins_over_a_near_pattern(matcher):
     # "help" is a pattern of the menu; "help someone is breaking in" is not near it
     assert matcher.match("help me please someone is breaking in").intent == "emergency"
+
+
+def test_a_near_pattern_yields_to_a_classifier_sure_of_another_topic(matcher):
+    """"report hate crimes" is a few letters from a report_crime pattern; the word that
+    differs is the topic. An exact pattern still wins (the test above)."""
+    message = "how do i report hate crimes in tucson"
+    near = matcher.near(message)
+    assert near and near.intent == "report_crime" and NEAR_EXACT <= near.score < 100
+    assert matcher.match(message).intent == "hate_crime"
+

@@ -21,27 +21,35 @@ import os
 import tempfile
 from collections import Counter
 from collections.abc import Sequence
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 
 N_GRAMS = (2, 5)  # character n-grams of each word, with its edges marked
+WORD_CACHE = 50_000  # words whose feature numbers are kept, per fitted model
 
 
-def features(words: Sequence[str]) -> list[str]:
+def features(words: Sequence[str], own: Sequence[str] = ()) -> list[str]:
     """Word unigrams and bigrams, and character n-grams of each word.
 
     Character n-grams carry what stemming and typo correction miss ("deportan",
     "deportacion", "deporatcion" share most of theirs); word pairs carry what single
-    words cannot ("no papers" is not "papers")."""
+    words cannot ("no papers" is not "papers"). `own`: the message's own words that
+    normalisation replaced, as words and n-grams but in no pair (their order is gone)."""
     out = [f"w {w}" for w in words]
     out.extend(f"b {a} {b}" for a, b in zip(words, words[1:], strict=False))
-    lo, hi = N_GRAMS
-    for w in words:
-        s = f"<{w}>"
-        for n in range(lo, min(hi, len(s)) + 1):
-            out.extend(f"c {s[i:i + n]}" for i in range(len(s) - n + 1))
+    out.extend(f"w {w}" for w in own)
+    for w in (*words, *own):
+        out.extend(char_grams(w))
     return out
+
+
+def char_grams(word: str) -> list[str]:
+    s = f"<{word}>"
+    lo, hi = N_GRAMS
+    return [f"c {s[i:i + n]}" for n in range(lo, min(hi, len(s)) + 1)
+            for i in range(len(s) - n + 1)]  # fmt: skip
 
 
 class LinearModel:
@@ -56,6 +64,7 @@ class LinearModel:
         self.intercept = np.asarray(intercept, dtype=np.float64)
         self.classes = [str(c) for c in classes]
         self.temperature = float(temperature)
+        self._word = lru_cache(maxsize=WORD_CACHE)(self._word_uncached)
 
     # -- fitting (scikit-learn) ------------------------------------------------
 
@@ -87,6 +96,29 @@ class LinearModel:
     def decision(self, feats: list[str]) -> np.ndarray:
         """The linear scores, one per class: what `LinearSVC.decision_function` gives."""
         counts = Counter(i for f in feats if (i := self.vocabulary.get(f)) is not None)
+        return self._scores(counts)
+
+    def decision_words(self, words: Sequence[str], own: Sequence[str] = ()) -> np.ndarray:
+        """`decision(features(words, own))`, from each word's feature numbers kept
+        once found: residents reuse their words, and building every character n-gram
+        string of every message was most of a message's time (docs/figures.md)."""
+        vocabulary, word = self.vocabulary, self._word
+        counts: Counter[int] = Counter()
+        for w in words:
+            counts.update(word(w))
+        for w in own:
+            counts.update(word(w))
+        for a, b in zip(words, words[1:], strict=False):
+            if (i := vocabulary.get(f"b {a} {b}")) is not None:
+                counts[i] += 1
+        return self._scores(counts)
+
+    def _word_uncached(self, w: str) -> tuple[int, ...]:
+        vocabulary = self.vocabulary
+        return tuple(i for f in (f"w {w}", *char_grams(w))
+                     if (i := vocabulary.get(f)) is not None)  # fmt: skip
+
+    def _scores(self, counts: Counter) -> np.ndarray:
         if not counts:
             return self.intercept.copy()
         idx = np.fromiter(counts.keys(), dtype=np.intp, count=len(counts))
@@ -97,6 +129,9 @@ class LinearModel:
 
     def probabilities(self, feats: list[str]) -> np.ndarray:
         return softmax(self.decision(feats), self.temperature)
+
+    def probabilities_words(self, words: Sequence[str], own: Sequence[str] = ()) -> np.ndarray:
+        return softmax(self.decision_words(words, own), self.temperature)
 
     # -- the cache ---------------------------------------------------------------
 

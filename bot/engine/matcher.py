@@ -13,10 +13,17 @@ The decision, in order:
    "fire") and no other intent reaches `defer_above`. A second classifier, fitted
    on the emergencies' kinds, names the kind when the danger words do not.
 4. A message that is nearly a pattern (rapidfuzz, NEAR_EXACT) is that intent: a
-   pattern staff learn from an unanswered question answers it from then on.
-5. Otherwise the most likely intent answers if it reaches `reject_below`; below,
-   or when it is out_of_scope, the message is out of scope. A Tucson answer to a
-   question about another place (bot/engine/places.py) is out of scope too.
+   pattern staff learn from an unanswered question answers it from then on. Unless
+   it differs from the pattern and the classifier is sure (`defer_above`) of another
+   topic: the few letters that differ are then a word that changes the topic
+   ("report a crime", "report a hate crime").
+5. Otherwise the most likely intent answers, unless it is out_of_scope or the
+   probability that the message is in scope at all (1 - P(out_of_scope)) is below
+   `reject_below`: then the message is out of scope. In scope, not the top intent's
+   own probability: a question split between two neighbouring topics ("will police
+   call la migra": federal_cooperation or deportation_force) is ours, not unknown.
+   A Tucson answer to a question about another place (bot/engine/places.py) is out
+   of scope too.
 
 The three thresholds and the model's settings are chosen by cross-validation
 (bench/tune.py) and kept in intents/_model.yaml.
@@ -34,6 +41,7 @@ from bisect import bisect_left, bisect_right
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 from rapidfuzz import fuzz, process
 
@@ -49,7 +57,7 @@ log = logging.getLogger(__name__)
 CATCH_ALL = "out_of_scope"
 EMERGENCY = "emergency"
 # Bump when features or fitting change, so no cached model of the old kind is read.
-MODEL_VERSION = "1"
+MODEL_VERSION = "2"
 # A message this close to a pattern (rapidfuzz ratio on normalised words) is that
 # pattern's intent: a pattern staff add from the unanswered questions answers that
 # question next time, whatever the classifier makes of it.
@@ -72,6 +80,11 @@ class Match:
             return self.intent, self.confidence
         best = max(self.scores, key=self.scores.get)
         return best, self.scores[best]
+
+
+class Near(NamedTuple):
+    intent: str
+    score: float  # rapidfuzz ratio, NEAR_EXACT to 100
 
 
 @dataclass
@@ -103,11 +116,18 @@ def fingerprint(knowledge: Knowledge) -> str:
     return h.hexdigest()[:20]
 
 
+def reading(normaliser: Normaliser, text: str, canon: list[str] | None = None) -> list[str]:
+    """What the classifiers read of a message: the features of its canonical words, and
+    of its own words that normalisation replaced."""
+    canon = normaliser.canonical(text) if canon is None else canon
+    return features(canon, normaliser.replaced(text, canon))
+
+
 def fit(knowledge: Knowledge, normaliser: Normaliser, rows=None) -> Models:
     """Fit both classifiers from the data: seconds, outside any request."""
     rows = corpus(knowledge) if rows is None else rows
     settings = knowledge.model
-    docs = [features(normaliser.canonical(t)) for t, _, _ in rows]
+    docs = [reading(normaliser, t) for t, _, _ in rows]
     intents = LinearModel.fit(docs, [i for _, i, _ in rows], c=settings["c"],
                               temperature=settings["temperature"])  # fmt: skip
     kinded = [(d, k) for d, (_, _, k) in zip(docs, rows, strict=True) if k]
@@ -261,7 +281,7 @@ class Matcher:
     def probabilities(self, message: str, canon: list[str] | None = None) -> dict[str, float]:
         model = self.models.intents
         canon = self.normaliser.canonical(message) if canon is None else canon
-        probs = model.probabilities(features(canon))
+        probs = model.probabilities_words(canon, self.normaliser.replaced(message, canon))
         return dict(zip(model.classes, probs.tolist(), strict=True))
 
     def match(self, message: str) -> Match:
@@ -278,17 +298,18 @@ class Matcher:
         canon = self.normaliser.canonical(message) if canon is None else canon
         return either(self.danger.find(tokens(message)), self.danger.find(canon))
 
-    def near(self, message: str, canon: list[str] | None = None) -> str | None:
-        """The intent of the pattern the message nearly equals, if any."""
+    def near(self, message: str, canon: list[str] | None = None) -> Near | None:
+        """The pattern the message nearly equals, if any: its intent and how near."""
         canon = self.normaliser.canonical(message) if canon is None else canon
         found = self._near.best(" ".join(canon))
-        return self._near_intent[found[1]] if found else None
+        return Near(self._near_intent[found[1]], found[0]) if found else None
 
     def decide(self, message: str, scores: dict[str, float], settings=None,
-               near: str | None = None, danger: Danger | None = None) -> Match:  # fmt: skip
+               near: Near | None = None, danger: Danger | None = None) -> Match:  # fmt: skip
         """The decision from the classifier's probabilities (split out for bench/tune.py,
-        which gives it cross-validated ones and other settings). `near`: the intent of
-        a pattern the message nearly equals, which answers unless danger does."""
+        which gives it cross-validated ones and other settings). `near`: a pattern the
+        message nearly equals, whose intent answers unless danger does, or unless the
+        message is not that pattern and the classifier is sure of another topic."""
         s = settings or self.settings
         words = tokens(message)
         danger = self.danger_in(message) if danger is None else danger
@@ -303,12 +324,16 @@ class Matcher:
                 or (danger.named and (best == CATCH_ALL or top_other < s["defer_above"]))):
             kind = danger.kind or self._kind(message)
             return Match(EMERGENCY, p_danger, scores, kind=kind, fear=danger.fear)
-        if near and near != EMERGENCY:
-            elsewhere = (near == CATCH_ALL or near in self.content) and self.places.elsewhere(words)
+        overruled = near and near.score < 100 and best not in (near.intent, CATCH_ALL) and (
+            top_other >= s["defer_above"])
+        if near and near.intent != EMERGENCY and not overruled:
+            intent = near.intent
+            elsewhere = (intent == CATCH_ALL or intent in self.content) and self.places.elsewhere(
+                words)
             if elsewhere:
                 return Match(CATCH_ALL, 0.0, scores, elsewhere=True)
-            return Match(near, max(scores.get(near, 0.0), s["reject_below"]), scores)
-        if best == CATCH_ALL or top_other < s["reject_below"]:
+            return Match(intent, max(scores.get(intent, 0.0), s["reject_below"]), scores)
+        if best == CATCH_ALL or 1.0 - scores.get(CATCH_ALL, 0.0) < s["reject_below"]:
             return Match(CATCH_ALL, 0.0, scores, elsewhere=self.places.elsewhere(words))
         if best in self.content and self.places.elsewhere(words):
             return Match(CATCH_ALL, 0.0, scores, elsewhere=True)
@@ -318,5 +343,6 @@ class Matcher:
         model = self.models.kinds
         if model is None:
             return None
-        scores = model.decision(features(self.normaliser.canonical(message)))
+        canon = self.normaliser.canonical(message)
+        scores = model.decision_words(canon, self.normaliser.replaced(message, canon))
         return model.classes[int(scores.argmax())]

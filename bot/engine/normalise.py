@@ -179,6 +179,14 @@ class Normaliser:
         rank = self._rank
         return min(found, key=lambda f: (f[1], Indel.distance(word, f[0]), rank[f[0]]))[0]
 
+    def replaced(self, text: str, canon: list[str]) -> list[str]:
+        """The message's own words that normalisation replaced ("migra", now "ice"): the
+        classifier reads them beside the canonical words, so what a synonym or a
+        correction loses can still be learned ("migra" never means a skating rink).
+        Cross-validation kept this (docs/figures.md)."""
+        kept = set(canon)
+        return [w for w in tokens(text) if w not in kept]
+
     def canonical(self, text: str) -> list[str]:
         words = self._expand(
             [squeeze(w, 2) if w not in self.spellings else w for w in tokens(text)]
