@@ -7,8 +7,13 @@ together it chooses, for each regularisation strength C:
 
 * the temperature that turns scores into calibrated probabilities (least log loss);
 * the thresholds (`reject_below`, `emergency_at`, `defer_above`) that catch every
-  emergency and then answer the most in-domain sentences correctly and reject the
-  most out-of-scope ones (their mean, per language, averaged).
+  emergency and then give the most sentences their right decision (each sentence
+  counted once, ours or out of scope; per language, averaged).
+
+Why each sentence once: the mean of the in-domain and the rejection rates gave an
+out-of-scope sentence 3.6 times the weight of a resident's question, and took
+`reject_below` to the edge of its grid, where a review found clear questions
+("my wife's visa expired, can the cops arrest her") turned away.
 
 Why repeated: with one split, the hardest emergency of one fold set the emergency
 thresholds, and a change of 1% of the data moved `reject_below` from 0.4 to 0.6 (the
@@ -42,7 +47,7 @@ SEED = 0
 REPEATS = 3  # splits with seeds SEED, SEED + 1, ...
 C_GRID = (1.0, 2.0)
 T_GRID = tuple(np.round(np.geomspace(0.02, 1.0, 25), 4))
-REJECT_GRID = tuple(np.round(np.arange(0.0, 0.976, 0.025), 3))
+REJECT_GRID = tuple(np.round(np.arange(0.0, 0.81, 0.025), 3))
 EMERGENCY_GRID = tuple(np.round(np.arange(0.05, 0.81, 0.025), 3))
 DEFER_GRID = tuple(np.round(np.arange(0.5, 1.001, 0.025), 3))
 MODEL_FILE = ROOT / "intents" / "_model.yaml"
@@ -110,7 +115,8 @@ class Facts:
     p_danger: np.ndarray
     top_other: np.ndarray
     best_other: np.ndarray  # the most likely non-emergency intent
-    in_scope: np.ndarray  # 1 - P(out_of_scope)
+    p_outside: np.ndarray  # P(out_of_scope)
+    second_topic: np.ndarray  # the second most likely intent but emergency, out_of_scope
     named_danger: np.ndarray  # bool: the danger lexicon finds a word
     certain: np.ndarray  # bool: ... a word that is danger whatever else is said
     elsewhere: np.ndarray  # bool: about another place
@@ -123,12 +129,15 @@ def facts(matcher: Matcher, oof: OutOfFold, temperature: float) -> Facts:
     others = probs.copy()
     others[:, em] = -1
     best = others.argmax(axis=1)
+    topics = others.copy()
+    topics[:, oof.classes.index(CATCH_ALL)] = -1
     words = [tokens(t) for t in oof.texts]
     dangers = [matcher.danger_in(t) for t in oof.texts]
     return Facts(
         labels=oof.labels, langs=oof.langs, p_danger=probs[:, em],
         top_other=others.max(axis=1), best_other=np.array(oof.classes)[best],
-        in_scope=1.0 - probs[:, oof.classes.index(CATCH_ALL)],
+        p_outside=probs[:, oof.classes.index(CATCH_ALL)],
+        second_topic=np.maximum(np.sort(topics, axis=1)[:, -2], 0.0),
         named_danger=np.array([d.named for d in dangers]),
         certain=np.array([d.certain for d in dangers]),
         elsewhere=np.array([matcher.places.elsewhere(w) for w in words]),
@@ -142,7 +151,8 @@ def decide_all(f: Facts, s: dict) -> np.ndarray:
     equal where no pattern is near)."""
     danger = (f.p_danger >= s["emergency_at"]) | f.certain | (
         f.named_danger & ((f.best_other == CATCH_ALL) | (f.top_other < s["defer_above"])))
-    reject = (f.best_other == CATCH_ALL) | (f.in_scope < s["reject_below"]) | (
+    doubt = (f.top_other < s["reject_below"]) & (f.p_outside >= f.second_topic)
+    reject = (f.best_other == CATCH_ALL) | doubt | (
         f.content & f.elsewhere)
     return np.where(danger, EMERGENCY, np.where(reject, CATCH_ALL, f.best_other))
 
@@ -155,6 +165,7 @@ def score(labels, got, langs) -> dict:
         outside = mine & (labels == CATCH_ALL)
         danger = mine & (labels == EMERGENCY)
         out[lang] = {
+            "accuracy": round(float((got[mine] == labels[mine]).mean()), 4),
             "in_domain": round(float((got[inside] == labels[inside]).mean()), 4),
             "rejected": round(float((got[outside] == CATCH_ALL).mean()), 4),
             "emergencies": f"{int((got[danger] == EMERGENCY).sum())}/{int(danger.sum())}",
@@ -166,7 +177,7 @@ def score(labels, got, langs) -> dict:
 
 def objective(f: dict) -> tuple:
     caught = min(f[lang]["recall"] for lang in LANGS)
-    quality = np.mean([(f[lang]["in_domain"] + f[lang]["rejected"]) / 2 for lang in LANGS])
+    quality = np.mean([f[lang]["accuracy"] for lang in LANGS])
     return (caught, round(float(quality), 4))
 
 

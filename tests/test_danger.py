@@ -112,7 +112,8 @@ def test_near_misses_are_not_emergencies(ask, message):
 def test_every_entry_of_the_danger_lexicon_is_found_in_itself():
     data = yaml.safe_load((ROOT / "intents" / "_danger.yaml").read_text(encoding="utf-8"))
     lexicon = DangerLexicon(data)
-    blocks = [*data["kinds"].values(), *data["always"].values(), data["any"]]
+    blocks = [*data["kinds"].values(), *data["always"].values(), data["any"],
+              data["against_me"]]
     for block in blocks:
         for lang in ("en", "es"):
             for entry in block[lang]:
@@ -173,12 +174,18 @@ def test_who_is_to_be_killed_picks_the_reply(ask, message, kind):
      "en", "violence"),
     ("no encuentro a mi hija desde la mañana, si llamo a la policia me deportan?", "es",
      "violence"),
-    # Veiled self-harm and signs the danger words lacked, found the same way.
-    ("im sitting in the garage with the engine running", "en", "self_harm"),
-    ("dejé el motor prendido en la cochera y ya no quiero nada", "es", "self_harm"),
+    # Signs the danger words lacked, found the same way. A car running in a closed
+    # garage is carbon monoxide: Poison Control's reply, 911 first.
+    ("im sitting in the garage with the engine running", "en", "poisoning"),
+    ("dejé el motor prendido en la cochera y ya no quiero nada", "es", "poisoning"),
     ("no le encuentro razón para vivir", "es", "self_harm"),
     ("mi abuela se desvaneció y no contesta", "es", "medical"),
     ("the baby is foaming at the mouth", "en", "medical"),
+    # Found by the session's review: self-harm told about someone else, or as over.
+    ("my brother said he wants to die yesterday, will police ask about his status if i call",
+     "en", "self_harm"),
+    ("she texted me last night that she has the rope and no reason to go on", "en",
+     "self_harm"),
 ])  # fmt: skip
 def test_what_cross_validation_found_the_danger_words_lacked(ask, message, lang, kind):
     assert_kind_reply(ask(message, lang=lang), kind)
@@ -193,4 +200,42 @@ def test_a_danger_that_is_over_with_a_question_is_answered_when_the_words_allow(
         "report_crime")  # fmt: skip
     assert ask("i saw my neighbor get stabbed last year and the detective wants me as a "
                "witness")["intent"] == "emergency"  # fmt: skip
+
+
+@pytest.mark.parametrize(("message", "lang"), [
+    # Hurt by someone, and afraid to call because of papers: 911 first whatever the
+    # classifier reads, with the chief's "report without fear" (the review found
+    # these answered as questions about reporting once stories that are over were
+    # in the training data).
+    ("my husband beat me last night and he is on his way back, can i call police "
+     "without papers?", "en"),
+    ("my kids dad hit me an hour ago and he is still in the house, do the cops tell ice?",
+     "en"),
+    ("mi novio me pego ayer y ya viene para aca, si llamo a la policia me piden papeles?",
+     "es"),
+    ("mi esposo me golpeó y sigue en la casa, tengo miedo de llamar por la migra", "es"),
+])  # fmt: skip
+def test_hurt_and_afraid_of_immigration_gets_911_and_report_without_fear(ask, message, lang):
+    reply = ask(message, lang=lang)
+    assert_kind_reply(reply, "violence")
+    assert [s["id"] for s in reply["sources"]] == ["magnus_oped_report_without_fear"]
+
+
+@pytest.mark.parametrize(("message", "expected"), [
+    # Words of danger that are not danger here (found by the session's review).
+    ("my lawyer wont be here tomorrow, who else can help me with my case", "legal_help"),
+    ("he was foaming at the mouth yelling at me to go back to mexico, is that a hate crime",
+     "hate_crime"),
+    ("my landlord threatened me that he will call ICE if i complain", None),
+    ("mis hijos son mi unica razon para vivir, la policia me puede separar de ellos?", None),
+])  # fmt: skip
+def test_idioms_and_threats_to_call_ice_are_not_emergencies(ask, message, expected):
+    got = ask(message)["intent"]
+    assert got != "emergency"
+    assert expected is None or got == expected
+
+
+def test_accidental_carbon_monoxide_gets_poison_control_not_the_crisis_line(ask):
+    assert_kind_reply(ask("my dad left the car running in the garage and now we all have "
+                          "headaches and feel dizzy"), "poisoning")  # fmt: skip
 

@@ -21,13 +21,13 @@ import os
 import tempfile
 from collections import Counter
 from collections.abc import Sequence
-from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 
 N_GRAMS = (2, 5)  # character n-grams of each word, with its edges marked
 WORD_CACHE = 50_000  # words whose feature numbers are kept, per fitted model
+CACHED_WORD_CHARS = 40  # a longer "word" is computed each time: kept, it costs kilobytes
 
 
 def features(words: Sequence[str], own: Sequence[str] = ()) -> list[str]:
@@ -64,7 +64,7 @@ class LinearModel:
         self.intercept = np.asarray(intercept, dtype=np.float64)
         self.classes = [str(c) for c in classes]
         self.temperature = float(temperature)
-        self._word = lru_cache(maxsize=WORD_CACHE)(self._word_uncached)
+        self._words: dict[str, tuple[int, ...]] = {}
 
     # -- fitting (scikit-learn) ------------------------------------------------
 
@@ -113,10 +113,20 @@ class LinearModel:
                 counts[i] += 1
         return self._scores(counts)
 
-    def _word_uncached(self, w: str) -> tuple[int, ...]:
-        vocabulary = self.vocabulary
-        return tuple(i for f in (f"w {w}", *char_grams(w))
-                     if (i := vocabulary.get(f)) is not None)  # fmt: skip
+    def _word(self, w: str) -> tuple[int, ...]:
+        """A word's unigram and n-gram numbers. Kept for at most WORD_CACHE words (all
+        dropped when full: no order to keep, no reference back to the model), and never
+        for a word over CACHED_WORD_CHARS letters, so memory stays small and bounded."""
+        found = self._words.get(w)
+        if found is None:
+            vocabulary = self.vocabulary
+            found = tuple(i for f in (f"w {w}", *char_grams(w))
+                          if (i := vocabulary.get(f)) is not None)  # fmt: skip
+            if len(w) <= CACHED_WORD_CHARS:
+                if len(self._words) >= WORD_CACHE:
+                    self._words.clear()
+                self._words[w] = found
+        return found
 
     def _scores(self, counts: Counter) -> np.ndarray:
         if not counts:

@@ -48,6 +48,8 @@ class DangerLexicon:
             add(by_lang, ("any",) if kind == "any" else ("kind", kind))
             add(by_lang, ("always",))
         add(data.get("any"), ("any",))
+        add(data.get("against_me"), ("kind", "violence"))
+        add(data.get("against_me"), ("against_me",))
         add(data.get("immigration"), ("fear",))
         self._not = WordList(e for lang in langs for e in (data.get("not") or {}).get(lang, []))
         self._all_words = {w for entry in self._all.tags for w in entry if len(w) > 3}
@@ -63,7 +65,7 @@ class DangerLexicon:
         """`words` are the message's folded tokens (bot/text.py)."""
         words = self._not.without(words)
         longest: dict[str, int] = {}
-        named = certain = fear = False
+        named = certain = fear = against_me = False
         for _, entry in self._all.spans(words):
             length = len(entry) - (entry[-1] == "*")
             for tag in self._all.tags[entry]:
@@ -74,12 +76,16 @@ class DangerLexicon:
                     named = True
                 elif tag[0] == "always":
                     certain = True
+                elif tag[0] == "against_me":
+                    against_me = True
                 else:
                     fear = True
         # Self-harm first whenever it is named: "me quiero matar" holds "matar" too,
         # and must get 988, not a domestic-violence line.
         kinds = sorted(longest, key=lambda k: (k != "self_harm", -longest[k], self._rank(k)))
-        return Danger(tuple(kinds), fear, named, certain)
+        # Hurt by someone, and afraid to call because of papers: danger whatever the
+        # classifier reads (intents/_danger.yaml, against_me).
+        return Danger(tuple(kinds), fear, named, certain or (against_me and fear))
 
 
 def either(a: Danger, b: Danger) -> Danger:

@@ -295,6 +295,7 @@ DANGER_SCHEMA = {
         "kinds": {"type": "object", "additionalProperties": _BY_LANG},
         "always": {"type": "object", "additionalProperties": _BY_LANG},
         "any": _BY_LANG,
+        "against_me": _BY_LANG,
         "not": _BY_LANG,
         "immigration": _BY_LANG,
     },
@@ -339,7 +340,7 @@ def _danger_check(knowledge: Knowledge, path: Path) -> list[str]:
                  "for this kind" for k in sorted(replies - named)]  # fmt: skip
     lists = [*knowledge.danger.get("kinds", {}).values(),
              *knowledge.danger.get("always", {}).values()]
-    lists += [knowledge.danger.get(k) or {} for k in ("any", "not", "immigration")]
+    lists += [knowledge.danger.get(k) or {} for k in ("any", "against_me", "not", "immigration")]
     for block in lists:
         for entries in block.values():
             problems += [f"{path}: {e!r}: a word ending in * needs 3 letters before it"

@@ -17,13 +17,13 @@ The decision, in order:
    it differs from the pattern and the classifier is sure (`defer_above`) of another
    topic: the few letters that differ are then a word that changes the topic
    ("report a crime", "report a hate crime").
-5. Otherwise the most likely intent answers, unless it is out_of_scope or the
-   probability that the message is in scope at all (1 - P(out_of_scope)) is below
-   `reject_below`: then the message is out of scope. In scope, not the top intent's
-   own probability: a question split between two neighbouring topics ("will police
-   call la migra": federal_cooperation or deportation_force) is ours, not unknown.
-   A Tucson answer to a question about another place (bot/engine/places.py) is out
-   of scope too.
+5. Otherwise the most likely intent answers. The message is out of scope when
+   out_of_scope is the most likely, or when the most likely topic is below
+   `reject_below` and out_of_scope comes next: the doubt is then whether the message
+   is ours. A doubt between two of our topics ("si llamo a la policia me va a llevar
+   la migra": federal_cooperation or deportation_force) is answered with the more
+   likely. A Tucson answer to a question about another place (bot/engine/places.py)
+   is out of scope too.
 
 The three thresholds and the model's settings are chosen by cross-validation
 (bench/tune.py) and kept in intents/_model.yaml.
@@ -333,7 +333,8 @@ class Matcher:
             if elsewhere:
                 return Match(CATCH_ALL, 0.0, scores, elsewhere=True)
             return Match(intent, max(scores.get(intent, 0.0), s["reject_below"]), scores)
-        if best == CATCH_ALL or 1.0 - scores.get(CATCH_ALL, 0.0) < s["reject_below"]:
+        if best == CATCH_ALL or (top_other < s["reject_below"]
+                                 and scores.get(CATCH_ALL, 0.0) >= _second(others)):
             return Match(CATCH_ALL, 0.0, scores, elsewhere=self.places.elsewhere(words))
         if best in self.content and self.places.elsewhere(words):
             return Match(CATCH_ALL, 0.0, scores, elsewhere=True)
@@ -346,3 +347,10 @@ class Matcher:
         canon = self.normaliser.canonical(message)
         scores = model.decision_words(canon, self.normaliser.replaced(message, canon))
         return model.classes[int(scores.argmax())]
+
+
+def _second(others: dict[str, float]) -> float:
+    """The probability of the second most likely topic (not out_of_scope)."""
+    topics = sorted((p for i, p in others.items() if i != CATCH_ALL), reverse=True)
+    return topics[1] if len(topics) > 1 else 0.0
+
