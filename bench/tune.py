@@ -115,8 +115,6 @@ class Facts:
     p_danger: np.ndarray
     top_other: np.ndarray
     best_other: np.ndarray  # the most likely non-emergency intent
-    p_outside: np.ndarray  # P(out_of_scope)
-    second_topic: np.ndarray  # the second most likely intent but emergency, out_of_scope
     named_danger: np.ndarray  # bool: the danger lexicon finds a word
     certain: np.ndarray  # bool: ... a word that is danger whatever else is said
     elsewhere: np.ndarray  # bool: about another place
@@ -129,15 +127,11 @@ def facts(matcher: Matcher, oof: OutOfFold, temperature: float) -> Facts:
     others = probs.copy()
     others[:, em] = -1
     best = others.argmax(axis=1)
-    topics = others.copy()
-    topics[:, oof.classes.index(CATCH_ALL)] = -1
     words = [tokens(t) for t in oof.texts]
     dangers = [matcher.danger_in(t) for t in oof.texts]
     return Facts(
         labels=oof.labels, langs=oof.langs, p_danger=probs[:, em],
         top_other=others.max(axis=1), best_other=np.array(oof.classes)[best],
-        p_outside=probs[:, oof.classes.index(CATCH_ALL)],
-        second_topic=np.maximum(np.sort(topics, axis=1)[:, -2], 0.0),
         named_danger=np.array([d.named for d in dangers]),
         certain=np.array([d.certain for d in dangers]),
         elsewhere=np.array([matcher.places.elsewhere(w) for w in words]),
@@ -149,10 +143,9 @@ def decide_all(f: Facts, s: dict) -> np.ndarray:
     """`Matcher.decide` over every sentence at once, without the near-exact patterns:
     a held-out fold's own patterns would be found (tests/test_tune.py holds the two
     equal where no pattern is near)."""
-    danger = (f.p_danger >= s["emergency_at"]) | f.certain | (
+    danger = (f.p_danger >= s["emergency_at"]) | (f.p_danger > f.top_other) | f.certain | (
         f.named_danger & ((f.best_other == CATCH_ALL) | (f.top_other < s["defer_above"])))
-    doubt = (f.top_other < s["reject_below"]) & (f.p_outside >= f.second_topic)
-    reject = (f.best_other == CATCH_ALL) | doubt | (
+    reject = (f.best_other == CATCH_ALL) | (f.top_other < s["reject_below"]) | (
         f.content & f.elsewhere)
     return np.where(danger, EMERGENCY, np.where(reject, CATCH_ALL, f.best_other))
 

@@ -175,12 +175,15 @@ def test_who_is_to_be_killed_picks_the_reply(ask, message, kind):
     ("no encuentro a mi hija desde la mañana, si llamo a la policia me deportan?", "es",
      "violence"),
     # Signs the danger words lacked, found the same way. A car running in a closed
-    # garage is carbon monoxide: Poison Control's reply, 911 first.
-    ("im sitting in the garage with the engine running", "en", "poisoning"),
-    ("dejé el motor prendido en la cochera y ya no quiero nada", "es", "poisoning"),
+    # garage is carbon monoxide: Poison Control's reply, 911 first; someone sitting
+    # in it, the crisis line's.
+    ("im sitting in the garage with the engine running", "en", "self_harm"),
+    ("estoy encerrado en el carro con el motor prendido", "es", "self_harm"),
+    ("dejamos el motor prendido en la cochera y todos tenemos dolor de cabeza", "es",
+     "poisoning"),
     ("no le encuentro razón para vivir", "es", "self_harm"),
     ("mi abuela se desvaneció y no contesta", "es", "medical"),
-    ("the baby is foaming at the mouth", "en", "medical"),
+    ("the baby has foam coming out of his mouth", "en", "medical"),
     # Found by the session's review: self-harm told about someone else, or as over.
     ("my brother said he wants to die yesterday, will police ask about his status if i call",
      "en", "self_harm"),
@@ -214,6 +217,10 @@ def test_a_danger_that_is_over_with_a_question_is_answered_when_the_words_allow(
     ("mi novio me pego ayer y ya viene para aca, si llamo a la policia me piden papeles?",
      "es"),
     ("mi esposo me golpeó y sigue en la casa, tengo miedo de llamar por la migra", "es"),
+    ("my husband hurt me last night and he is still in the house, can i call police "
+     "without papers", "en"),
+    ("mi viejo me dio una golpiza en la mañana y sigue en la casa, la policia le habla a "
+     "la migra?", "es"),
 ])  # fmt: skip
 def test_hurt_and_afraid_of_immigration_gets_911_and_report_without_fear(ask, message, lang):
     reply = ask(message, lang=lang)
@@ -228,6 +235,9 @@ def test_hurt_and_afraid_of_immigration_gets_911_and_report_without_fear(ask, me
      "hate_crime"),
     ("my landlord threatened me that he will call ICE if i complain", None),
     ("mis hijos son mi unica razon para vivir, la policia me puede separar de ellos?", None),
+    ("hit me up if you know a good immigration lawyer", None),
+    ("mi sueño se desvaneció cuando me negaron el asilo", None),
+    ("my son wants to die of embarrassment lol because cops stopped him", None),
 ])  # fmt: skip
 def test_idioms_and_threats_to_call_ice_are_not_emergencies(ask, message, expected):
     got = ask(message)["intent"]

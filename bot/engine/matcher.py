@@ -8,22 +8,19 @@ The decision, in order:
    sentence (bot/engine/training.py) over normalised text (bot/engine/normalise.py), gives each
    intent a probability.
 3. Danger wins: the message is an emergency when the classifier gives emergency at
-   least `emergency_at`, when it holds a word that is danger in itself ("not
-   breathing", "shots fired"), or when it names a danger (bot/engine/danger.py: "gun",
-   "fire") and no other intent reaches `defer_above`. A second classifier, fitted
-   on the emergencies' kinds, names the kind when the danger words do not.
+   least `emergency_at` or more than any other intent, when it holds a word that is
+   danger in itself ("not breathing", "shots fired"), or when it names a danger
+   (bot/engine/danger.py: "gun", "fire") and no other intent reaches `defer_above`.
+   A second classifier, fitted on the emergencies' kinds, names the kind when the
+   danger words do not.
 4. A message that is nearly a pattern (rapidfuzz, NEAR_EXACT) is that intent: a
    pattern staff learn from an unanswered question answers it from then on. Unless
    it differs from the pattern and the classifier is sure (`defer_above`) of another
    topic: the few letters that differ are then a word that changes the topic
    ("report a crime", "report a hate crime").
-5. Otherwise the most likely intent answers. The message is out of scope when
-   out_of_scope is the most likely, or when the most likely topic is below
-   `reject_below` and out_of_scope comes next: the doubt is then whether the message
-   is ours. A doubt between two of our topics ("si llamo a la policia me va a llevar
-   la migra": federal_cooperation or deportation_force) is answered with the more
-   likely. A Tucson answer to a question about another place (bot/engine/places.py)
-   is out of scope too.
+5. Otherwise the most likely intent answers if it reaches `reject_below`; below,
+   or when it is out_of_scope, the message is out of scope. A Tucson answer to a
+   question about another place (bot/engine/places.py) is out of scope too.
 
 The three thresholds and the model's settings are chosen by cross-validation
 (bench/tune.py) and kept in intents/_model.yaml.
@@ -320,7 +317,7 @@ class Matcher:
         # A danger word yields only to a topic the classifier is sure of, never to
         # "something else": "my mom collapsed" is out of the classifier's experience,
         # not out of scope.
-        if (p_danger >= s["emergency_at"] or danger.certain
+        if (p_danger >= s["emergency_at"] or p_danger > top_other or danger.certain
                 or (danger.named and (best == CATCH_ALL or top_other < s["defer_above"]))):
             kind = danger.kind or self._kind(message)
             return Match(EMERGENCY, p_danger, scores, kind=kind, fear=danger.fear)
@@ -333,8 +330,7 @@ class Matcher:
             if elsewhere:
                 return Match(CATCH_ALL, 0.0, scores, elsewhere=True)
             return Match(intent, max(scores.get(intent, 0.0), s["reject_below"]), scores)
-        if best == CATCH_ALL or (top_other < s["reject_below"]
-                                 and scores.get(CATCH_ALL, 0.0) >= _second(others)):
+        if best == CATCH_ALL or top_other < s["reject_below"]:
             return Match(CATCH_ALL, 0.0, scores, elsewhere=self.places.elsewhere(words))
         if best in self.content and self.places.elsewhere(words):
             return Match(CATCH_ALL, 0.0, scores, elsewhere=True)
@@ -347,10 +343,3 @@ class Matcher:
         canon = self.normaliser.canonical(message)
         scores = model.decision_words(canon, self.normaliser.replaced(message, canon))
         return model.classes[int(scores.argmax())]
-
-
-def _second(others: dict[str, float]) -> float:
-    """The probability of the second most likely topic (not out_of_scope)."""
-    topics = sorted((p for i, p in others.items() if i != CATCH_ALL), reverse=True)
-    return topics[1] if len(topics) > 1 else 0.0
-
