@@ -95,13 +95,12 @@ def test_the_blind_sets_meet_issue_14s_targets(matcher, set_name, lang):
     assert found["emergencies_caught"] == found["emergencies"] >= 60
 
 
-@pytest.mark.xfail(strict=True, reason="known gap (docs/figures.md): the engine is 1.8 / 1.4 "
-                   "points above the plain classifier on blind3 in-domain, not 2")
 @pytest.mark.parametrize("lang", LANGS)
 def test_the_engine_is_two_points_above_the_plain_classifier_on_blind3(knowledge, matcher,
                                                                        lang):
-    """Issue 14's margin over scikit-learn's defaults fitted on the same data. Strict:
-    when it passes, the known gap is closed and this mark must go."""
+    """Issue 14's margin over scikit-learn's defaults fitted on the same data. Met with
+    no sentence to spare (10 of 497 more right in each language; 2 points needs 9.94):
+    a change that loses one must say so (docs/figures.md), never lower this."""
     from bench.baseline import PlainClassifier
     from bench.quality import BLIND3, evaluate
 
