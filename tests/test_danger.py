@@ -249,3 +249,17 @@ def test_accidental_carbon_monoxide_gets_poison_control_not_the_crisis_line(ask)
     assert_kind_reply(ask("my dad left the car running in the garage and now we all have "
                           "headaches and feel dizzy"), "poisoning")  # fmt: skip
 
+
+def test_a_break_in_told_as_past_with_the_man_back_at_the_door_is_an_emergency(ask):
+    # found by the session's second review: out of scope before "broke into" was a
+    # danger word
+    assert_kind_reply(ask("yesterday my ex broke into my apartment, today i see him at the "
+                          "door again, what do i do"), "violence")  # fmt: skip
+
+
+@pytest.mark.xfail(strict=True, reason="known gap: self-harm told as 'I cut myself' in "
+                   "Spanish; 'me corté' alone is also a kitchen accident (docs/figures.md)")
+def test_self_harm_told_as_cutting_again_is_an_emergency(ask):
+    assert ask("ayer me corté y hoy otra vez quiero hacerlo", lang="es")["intent"] == (
+        "emergency")  # fmt: skip
+
