@@ -155,7 +155,6 @@ def test_a_bite_that_is_not_one_is_no_emergency(ask, message):
     assert ask(message)["intent"] != "emergency"
 
 
-
 @pytest.mark.parametrize(("message", "kind"), [
     # someone else's threat is violence (a domestic-violence line), not the 988 reply
     ("me pegó anoche y dice que va a regresar a matarme", "violence"),

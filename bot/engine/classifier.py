@@ -37,19 +37,21 @@ def features(words: Sequence[str], own: Sequence[str] = ()) -> list[str]:
     "deportacion", "deporatcion" share most of theirs); word pairs carry what single
     words cannot ("no papers" is not "papers"). `own`: the message's own words that
     normalisation replaced, as words and n-grams but in no pair (their order is gone)."""
-    out = [f"w {w}" for w in words]
-    out.extend(f"b {a} {b}" for a, b in zip(words, words[1:], strict=False))
-    out.extend(f"w {w}" for w in own)
-    for w in (*words, *own):
-        out.extend(char_grams(w))
+    out = [f for w in (*words, *own) for f in word_features(w)]
+    out.extend(pairs(words))
     return out
 
 
-def char_grams(word: str) -> list[str]:
+def word_features(word: str) -> list[str]:
+    """What one word adds, wherever it stands: itself and its character n-grams."""
     s = f"<{word}>"
     lo, hi = N_GRAMS
-    return [f"c {s[i:i + n]}" for n in range(lo, min(hi, len(s)) + 1)
-            for i in range(len(s) - n + 1)]  # fmt: skip
+    return [f"w {word}", *(f"c {s[i:i + n]}" for n in range(lo, min(hi, len(s)) + 1)
+                           for i in range(len(s) - n + 1))]  # fmt: skip
+
+
+def pairs(words: Sequence[str]) -> list[str]:
+    return [f"b {a} {b}" for a, b in zip(words, words[1:], strict=False)]
 
 
 class LinearModel:
@@ -108,8 +110,8 @@ class LinearModel:
             counts.update(word(w))
         for w in own:
             counts.update(word(w))
-        for a, b in zip(words, words[1:], strict=False):
-            if (i := vocabulary.get(f"b {a} {b}")) is not None:
+        for pair in pairs(words):
+            if (i := vocabulary.get(pair)) is not None:
                 counts[i] += 1
         return self._scores(counts)
 
@@ -120,8 +122,7 @@ class LinearModel:
         found = self._words.get(w)
         if found is None:
             vocabulary = self.vocabulary
-            found = tuple(i for f in (f"w {w}", *char_grams(w))
-                          if (i := vocabulary.get(f)) is not None)  # fmt: skip
+            found = tuple(i for f in word_features(w) if (i := vocabulary.get(f)) is not None)
             if len(w) <= CACHED_WORD_CHARS:
                 if len(self._words) >= WORD_CACHE:
                     self._words.clear()
